@@ -1,0 +1,192 @@
+/**
+ * The redo log file: its header slots (format/log-header.ts), the append
+ * position, sequence numbers, and the batch of commits not yet written.
+ *
+ * Invariants:
+ * - syncedSequence <= writtenSequence < nextSequence.
+ * - Records of the current generation occupy [LOG_RECORDS_OFFSET, tail) without gaps.
+ * - A record is written only after the header of its generation was synced.
+ * - durableSequence in a record is syncedSequence at the time it is written.
+ */
+import { randomBytes } from 'node:crypto';
+import { RvmError, assert } from '../errors.js';
+import type { LogHeader } from '../format/log-header.js';
+import { decodeLogHeader, encodeLogHeader, LOG_HEADER_SLOT_SIZE, LOG_RECORDS_OFFSET } from '../format/log-header.js';
+import { checkRecord, RECORD_HEADER_SIZE, RecordCheck, recordSequence, R_SALT, recordSize } from '../format/log-record.js';
+import { readFully, writeFully } from '../storage/file-io.js';
+import type { FileHandle, Storage } from '../storage/storage.js';
+import { CommitBatch } from './commit-batch.js';
+
+export class RedoLog {
+  readonly batch = new CommitBatch();
+  private out = Buffer.allocUnsafe(64 * 1024);
+  private readonly headerBuf = Buffer.alloc(LOG_RECORDS_OFFSET);
+
+  /** File offset where the next record goes. */
+  tail = LOG_RECORDS_OFFSET;
+  nextSequence: number;
+  writtenSequence: number;
+  syncedSequence: number;
+
+  private constructor(
+    private readonly storage: Storage,
+    readonly fd: FileHandle,
+    readonly path: string,
+    public header: LogHeader,
+  ) {
+    this.nextSequence = header.startSequence;
+    this.writtenSequence = header.startSequence - 1;
+    this.syncedSequence = header.startSequence - 1;
+  }
+
+  /** Creates a new log file with generation 1 and syncs it (the caller syncs the directory). */
+  static create(storage: Storage, path: string, storeId: Buffer): RedoLog {
+    const fd = storage.open(path, true);
+    storage.resize(fd, 0);
+    const header: LogHeader = { version: 0, slot: 1, salt: randomSalt(), generation: 1, startSequence: 1, storeId };
+    const log = new RedoLog(storage, fd, path, header);
+    log.headerBuf.fill(0);
+    encodeLogHeader(log.headerBuf.subarray(LOG_HEADER_SLOT_SIZE), header);
+    writeFully(storage, fd, log.headerBuf, 0, LOG_RECORDS_OFFSET, 0);
+    storage.sync(fd);
+    return log;
+  }
+
+  /**
+   * Opens an existing log and picks its current header. Returns null when the
+   * file holds no valid header and is no longer than the header area: a
+   * creation that crashed before any record could be written (the caller
+   * creates the log anew).
+   */
+  static open(storage: Storage, path: string, storeId: Buffer): RedoLog | null {
+    const fd = storage.open(path, false);
+    try {
+      const fileSize = storage.size(fd);
+      const buf = Buffer.alloc(LOG_HEADER_SLOT_SIZE * 2);
+      readFully(storage, fd, buf, 0, buf.length, 0);
+      const slot0 = decodeLogHeader(buf.subarray(0, LOG_HEADER_SLOT_SIZE), 0);
+      const slot1 = decodeLogHeader(buf.subarray(LOG_HEADER_SLOT_SIZE), 1);
+      for (const check of [slot0, slot1]) {
+        if (!check.ok && check.reason === 'version') {
+          throw new RvmError('VERSION_MISMATCH', `${path} has format version ${check.version}; this library reads another version. Use a matching library version.`, { path, version: check.version });
+        }
+      }
+      let header: LogHeader;
+      if (slot0.ok && slot1.ok) header = slot0.header.generation > slot1.header.generation ? slot0.header : slot1.header;
+      else if (slot0.ok) header = slot0.header;
+      else if (slot1.ok) header = slot1.header;
+      else if (fileSize <= LOG_RECORDS_OFFSET) {
+        storage.close(fd);
+        return null;
+      } else {
+        throw new RvmError('LOG_CORRUPT', `${path} has no valid header (both copies are damaged). Restore the directory from a backup.`, { path, reason: 'header' });
+      }
+      if (!header.storeId.equals(storeId)) {
+        throw new RvmError('LOG_CORRUPT', `${path} belongs to another store (its store id differs from the store file). Put the right log back; this store's data cannot be recovered with it.`, { path, reason: 'foreign-log' });
+      }
+      const other = header.slot === 0 ? slot1 : slot0;
+      if (!other.ok) checkNewerHeaderNotLost(storage, fd, fileSize, header, path);
+      return new RedoLog(storage, fd, path, header);
+    } catch (e) {
+      storage.close(fd);
+      throw e;
+    }
+  }
+
+  /** Sets the append position after the scan at open found where the log ends. */
+  setEnd(tail: number, nextSequence: number): void {
+    assert(tail >= LOG_RECORDS_OFFSET && tail % 8 === 0, 'log end is aligned and after the header');
+    assert(nextSequence >= this.header.startSequence, 'log end sequence is in the generation');
+    this.tail = tail;
+    this.nextSequence = nextSequence;
+    this.writtenSequence = nextSequence - 1;
+    // Records found on disk at open are treated as synced: recovery applies
+    // them and resets the log before anything new is written.
+    this.syncedSequence = nextSequence - 1;
+  }
+
+  /** Bytes of records in the current generation. */
+  get recordsSize(): number {
+    return this.tail - LOG_RECORDS_OFFSET;
+  }
+
+  /** Writes the batch as one record at the tail (not synced) and clears it. */
+  writeBatch(names: readonly string[]): void {
+    const batch = this.batch;
+    if (batch.isEmpty()) return;
+    const sizeMax = batch.encodedSizeMax(names);
+    if (this.out.length < sizeMax) this.out = Buffer.allocUnsafe(Math.max(sizeMax, this.out.length * 2));
+    const size = batch.encode(this.out, this.header.salt, this.nextSequence, this.syncedSequence, names);
+    assert(size <= sizeMax, 'encoded record fits the size bound');
+    writeFully(this.storage, this.fd, this.out, 0, size, this.tail);
+    this.tail += size;
+    this.writtenSequence = this.nextSequence;
+    this.nextSequence++;
+    batch.clear();
+  }
+
+  /** fdatasync of the log: every record written so far is durable. */
+  sync(): void {
+    const written = this.writtenSequence;
+    this.storage.sync(this.fd);
+    this.syncedSequence = written;
+  }
+
+  /**
+   * Starts a new generation: new salt, header written to the other slot and
+   * synced. Every record of the old generation must already be applied to the
+   * segment files and those synced.
+   */
+  reset(): void {
+    assert(this.batch.isEmpty(), 'reset with unwritten commits');
+    const header: LogHeader = {
+      version: this.header.version,
+      slot: (this.header.generation + 1) % 2,
+      salt: randomSalt(),
+      generation: this.header.generation + 1,
+      startSequence: this.nextSequence,
+      storeId: this.header.storeId,
+    };
+    const slotBuf = this.headerBuf.subarray(0, LOG_HEADER_SLOT_SIZE);
+    encodeLogHeader(slotBuf, header);
+    writeFully(this.storage, this.fd, slotBuf, 0, LOG_HEADER_SLOT_SIZE, header.slot * LOG_HEADER_SLOT_SIZE);
+    this.storage.sync(this.fd);
+    this.header = header;
+    this.tail = LOG_RECORDS_OFFSET;
+    this.writtenSequence = this.nextSequence - 1;
+    this.syncedSequence = this.nextSequence - 1;
+  }
+
+  close(): void {
+    this.storage.close(this.fd);
+  }
+}
+
+function randomSalt(): number {
+  return randomBytes(4).readUInt32LE(0);
+}
+
+/**
+ * Only one header slot is valid. Either the other slot never held a newer
+ * generation (a fresh log, or a truncation torn while writing the header,
+ * which wrote no record of the new generation), or it did and was damaged
+ * later. In the second case the first record on disk is a valid record of
+ * that lost generation: its salt differs from the current header's and its
+ * sequence is at least the current startSequence. Replaying the older
+ * generation would then silently drop those commits, so refuse.
+ */
+function checkNewerHeaderNotLost(storage: Storage, fd: FileHandle, fileSize: number, header: LogHeader, path: string): void {
+  if (fileSize < LOG_RECORDS_OFFSET + RECORD_HEADER_SIZE) return;
+  const head = Buffer.alloc(RECORD_HEADER_SIZE);
+  readFully(storage, fd, head, 0, RECORD_HEADER_SIZE, LOG_RECORDS_OFFSET);
+  const salt = head.readUInt32LE(R_SALT);
+  if (salt === header.salt) return;
+  const size = recordSize(head, 0);
+  if (size < RECORD_HEADER_SIZE || LOG_RECORDS_OFFSET + size > fileSize || size > 64 * 1024 * 1024) return;
+  const rec = Buffer.alloc(size);
+  readFully(storage, fd, rec, 0, size, LOG_RECORDS_OFFSET);
+  if (checkRecord(rec, 0, size, salt) !== RecordCheck.Valid) return;
+  if (recordSequence(rec, 0) >= header.startSequence) {
+    throw new RvmError('LOG_CORRUPT', `${path}: the newest log header is damaged but records of its generation exist. Restore the directory from a backup.`, { path, reason: 'header' });
+  }
+}

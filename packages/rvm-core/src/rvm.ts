@@ -1,0 +1,630 @@
+/**
+ * The facade: an open store directory with its mapped segments, open
+ * transactions and redo log.
+ *
+ * Store directory:
+ *   lock          process lock (storage.lock)
+ *   store         store identity and format version (format/store-meta.ts)
+ *   log           redo log (format/log-header.ts, format/log-record.ts)
+ *   <name>.seg    one file per segment: its committed bytes as of the last truncation
+ *
+ * Invariants:
+ * - The committed state of a segment = its file + the records of the log +
+ *   the commits in the batch, applied in that order.
+ * - A segment whose committed state is not in its file alone is in `touched`
+ *   (its changes are in the log or the batch); mapping it again truncates first.
+ * - Once `poison` is set, nothing more is written: commits, flush and truncate
+ *   throw POISONED until the store is closed and opened again.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  BATCH_SIZE_MAX_DEFAULT, FORMAT_VERSION, LOCK_FILE_NAME, LOG_FILE_NAME, LOG_SIZE_MAX_DEFAULT,
+  SEGMENT_FILE_SUFFIX, SEGMENT_NAME_PATTERN, SEGMENT_SIZE_MAX, STORE_FILE_NAME, TEMP_FILE_SUFFIX,
+} from './constants.js';
+import { RvmError, assert, ioError } from './errors.js';
+import { RECORD_SIZE_MAX } from './format/log-record.js';
+import { decodeStoreMeta, encodeStoreMeta, STORE_META_SIZE } from './format/store-meta.js';
+import { RedoLog } from './log/redo-log.js';
+import { applyLog } from './recovery/recover.js';
+import { Segment } from './segment/segment.js';
+import { readFully, writeFully } from './storage/file-io.js';
+import { NodeStorage } from './storage/node-storage.js';
+import type { FileHandle, Storage } from './storage/storage.js';
+import { joinPath } from './storage/storage.js';
+import type { TransactionHost } from './transaction/transaction.js';
+import { Transaction, TransactionResources } from './transaction/transaction.js';
+
+export type RvmLogger = (event: string, fields: Readonly<Record<string, unknown>>) => void;
+
+export interface RvmOptions {
+  /** File system to use; the real one by default. Tests pass a SimStorage. */
+  readonly storage?: Storage;
+  /** A commit that leaves more log bytes than this truncates the log. Default 64 MiB. */
+  readonly logSizeMax?: number;
+  /** Bytes of no-flush commits held in memory before they are written (unsynced) to the log. Default 4 MiB. */
+  readonly batchSizeMax?: number;
+  /** Reports what the store does (recovery, truncation, sizes). */
+  readonly logger?: RvmLogger;
+  /** Shorthand for a logger that prints to stderr. */
+  readonly verbose?: boolean;
+}
+
+export interface BeginOptions {
+  /** false: keep no old values (cheaper); the transaction cannot abort. Default true. */
+  readonly restore?: boolean;
+}
+
+export interface RvmCounters {
+  commits: number;
+  flushCommits: number;
+  noFlushCommits: number;
+  aborts: number;
+  flushes: number;
+  truncations: number;
+  recordsWritten: number;
+  logBytesWritten: number;
+  syncs: number;
+}
+
+export interface RvmQuery {
+  /** Bytes of log records since the last truncation. */
+  readonly logSize: number;
+  /** No-flush commits not yet durable. */
+  readonly pendingCount: number;
+  /** Bytes of new values held for pending commits. */
+  readonly pendingSize: number;
+  readonly logSizeMax: number;
+  readonly generation: number;
+  /** Sequence number the next log record will carry. */
+  readonly nextSequence: number;
+  /** Highest record sequence known to be on disk. */
+  readonly durableSequence: number;
+  readonly segments: ReadonlyArray<{ readonly name: string; readonly size: number }>;
+  readonly openTransactionCount: number;
+  readonly poisoned: boolean;
+  readonly counters: Readonly<RvmCounters>;
+  readonly recovery: Readonly<RecoveryReport>;
+}
+
+export interface RecoveryReport {
+  readonly recordCount: number;
+  readonly logBytes: number;
+  readonly tornTail: boolean;
+  readonly durationMs: number;
+}
+
+export class Rvm implements TransactionHost {
+  private closed = false;
+  private poison: RvmError | null = null;
+  private readonly segmentsByName = new Map<string, Segment>();
+  /** Names by segment id (ids are never reused), for log records. */
+  private readonly segmentNames: string[] = [];
+  private readonly segmentFds = new Map<string, FileHandle>();
+  private readonly touched = new Set<string>();
+  private readonly openTransactions: Transaction[] = [];
+  private readonly resourcePool: TransactionResources[] = [];
+  private nextTransactionId = 1;
+  private readonly counters: RvmCounters = {
+    commits: 0, flushCommits: 0, noFlushCommits: 0, aborts: 0, flushes: 0, truncations: 0, recordsWritten: 0, logBytesWritten: 0, syncs: 0,
+  };
+
+  private constructor(
+    readonly dir: string,
+    private readonly storage: Storage,
+    private readonly log: RedoLog,
+    private readonly logSizeMax: number,
+    private readonly batchSizeMax: number,
+    private readonly logger: RvmLogger | null,
+    private readonly recovery: RecoveryReport,
+  ) {}
+
+  /**
+   * Opens (creating if missing) the store in `dir`, recovering it after a crash:
+   * committed changes still in the log are applied to the segment files.
+   */
+  static open(dir: string, options: RvmOptions = {}): Rvm {
+    if (typeof dir !== 'string' || dir.length === 0) throw new RvmError('INVALID_ARGUMENT', 'Rvm.open needs a directory path.', { dir });
+    const storage = options.storage ?? new NodeStorage();
+    const logSizeMax = positiveIntegerOption(options.logSizeMax, LOG_SIZE_MAX_DEFAULT, 'logSizeMax');
+    const batchSizeMax = positiveIntegerOption(options.batchSizeMax, BATCH_SIZE_MAX_DEFAULT, 'batchSizeMax');
+    const logger = options.logger ?? (options.verbose === true ? stderrLogger : null);
+    try {
+      storage.mkdir(dir);
+    } catch (e) {
+      throw ioError(e, `creating the store directory ${dir}`, { dir });
+    }
+    // The storage's lock also refuses a second open of the same directory in this process.
+    const lockPath = joinPath(dir, LOCK_FILE_NAME);
+    lock(storage, lockPath);
+    let log: RedoLog | null = null;
+    try {
+      const started = performance.now();
+      const storeId = openStoreMeta(storage, dir);
+      const logPath = joinPath(dir, LOG_FILE_NAME);
+      log = storage.exists(logPath) ? RedoLog.open(storage, logPath, storeId) : null;
+      if (log === null) {
+        log = RedoLog.create(storage, logPath, storeId);
+        storage.syncDir(dir);
+        logger?.('log-created', { path: logPath });
+      }
+      const fileSize = storage.size(log.fd);
+      const applied = applyLog(storage, dir, log, fileSize, -1, new Map());
+      removeTempFiles(storage, dir);
+      const recovery: RecoveryReport = { recordCount: applied.recordCount, logBytes: applied.logBytes, tornTail: applied.tornTail, durationMs: performance.now() - started };
+      logger?.('recovered', { dir, ...recovery, bytesApplied: applied.bytesApplied, segmentsWritten: applied.segmentsWritten, generation: log.header.generation });
+      return new Rvm(dir, storage, log, logSizeMax, batchSizeMax, logger, recovery);
+    } catch (e) {
+      try {
+        log?.close();
+      } catch {
+        // The open failed already; that error is the one to report.
+      }
+      storage.unlock(lockPath);
+      throw ioError(e, `opening the store ${dir}`, { dir });
+    }
+  }
+
+  // ---------------------------------------------------------------- segments
+
+  /**
+   * Maps the segment `name`: creates it zero-filled (durably) when it does not
+   * exist, which needs `size`; otherwise maps it at its stored size, and
+   * `size`, when given, must equal it.
+   */
+  map(name: string, size?: number): Segment {
+    this.checkOpen();
+    checkName(name);
+    if (this.segmentsByName.has(name)) throw new RvmError('SEGMENT_MAPPED', `Segment "${name}" is already mapped by this Rvm. Use the Segment returned by the first map(), or unmap it first.`, { segment: name });
+    if (size !== undefined) checkSize(size, 'map');
+    if (this.touched.has(name)) this.truncate();
+    const path = joinPath(this.dir, name + SEGMENT_FILE_SUFFIX);
+    if (!this.storage.exists(path)) {
+      if (size === undefined) throw new RvmError('SEGMENT_NOT_FOUND', `Segment "${name}" does not exist. Pass a size to map() to create it.`, { segment: name });
+      this.createSegmentFile(name, path, size);
+    }
+    let fd: FileHandle;
+    try {
+      fd = this.storage.open(path, false);
+    } catch (e) {
+      throw ioError(e, `opening segment file ${path}`, { segment: name, path });
+    }
+    try {
+      const stored = this.storage.size(fd);
+      if (size !== undefined && stored !== size) {
+        throw new RvmError('SIZE_MISMATCH', `Segment "${name}" exists with ${stored} bytes, not ${size}. Map it without a size (or with ${stored}), or grow it with rvm.grow().`, { segment: name, size, stored });
+      }
+      const bytes = Buffer.alloc(stored);
+      for (let pos = 0; pos < stored; pos += READ_CHUNK_SIZE) {
+        const length = Math.min(READ_CHUNK_SIZE, stored - pos);
+        if (readFully(this.storage, fd, bytes, pos, length, pos) !== length) throw Object.assign(new Error('segment file shorter than its size'), { code: 'EIO' });
+      }
+      const segment = new Segment(name, bytes, this.segmentNames.length, fd, this);
+      this.segmentNames.push(name);
+      this.segmentsByName.set(name, segment);
+      this.segmentFds.set(name, fd);
+      this.logger?.('mapped', { segment: name, size: stored });
+      return segment;
+    } catch (e) {
+      this.storage.close(fd);
+      throw ioError(e, `reading segment file ${path}`, { segment: name, path });
+    }
+  }
+
+  /**
+   * Unmaps a segment. Its committed changes stay recoverable; its Buffer stays
+   * readable but is no longer recoverable memory.
+   */
+  unmap(segment: Segment): void {
+    this.checkOpen();
+    this.checkMapped(segment, 'unmap');
+    for (const tx of this.openTransactions) {
+      if (tx._resources!.ranges.hasSegment(segment.id)) {
+        throw new RvmError('SEGMENT_BUSY', `Segment "${segment.name}" has declared ranges in open transaction ${tx.id}. Commit or abort it before unmapping.`, { segment: segment.name, transaction: tx.id });
+      }
+    }
+    segment._mapped = false;
+    this.segmentsByName.delete(segment.name);
+    this.segmentFds.delete(segment.name);
+    this.storage.close(segment.fd);
+    this.logger?.('unmapped', { segment: segment.name });
+  }
+
+  /**
+   * Grows a mapped segment to `size` bytes (zero-filled), durably and
+   * atomically: after a crash it has either its old or its new size, and when
+   * grow returns the new size is durable. Growth is not part of any
+   * transaction (abort does not shrink). `segment.bytes` becomes a new Buffer;
+   * views of the old one must be taken again.
+   */
+  grow(segment: Segment, size: number): void {
+    this.checkWritable();
+    this.checkMapped(segment, 'grow');
+    checkSize(size, 'grow');
+    const old = segment._bytes;
+    if (size < old.length) throw new RvmError('INVALID_ARGUMENT', `grow(${size}) is smaller than segment "${segment.name}" (${old.length} bytes); segments cannot shrink.`, { segment: segment.name, size, current: old.length });
+    if (size === old.length) return;
+    const bytes = Buffer.alloc(size);
+    old.copy(bytes, 0);
+    try {
+      this.storage.resize(segment.fd, size);
+      this.storage.sync(segment.fd);
+    } catch (e) {
+      throw this.poisonWith(e, `growing segment "${segment.name}"`);
+    }
+    segment._bytes = bytes;
+    this.logger?.('grown', { segment: segment.name, from: old.length, to: size });
+  }
+
+  /** Deletes an unmapped segment and its file. Its pending log records are applied (truncated) first. */
+  destroy(name: string): void {
+    this.checkWritable();
+    checkName(name);
+    if (this.segmentsByName.has(name)) throw new RvmError('SEGMENT_MAPPED', `Segment "${name}" is mapped; unmap it before destroying it.`, { segment: name });
+    const path = joinPath(this.dir, name + SEGMENT_FILE_SUFFIX);
+    if (!this.storage.exists(path)) throw new RvmError('SEGMENT_NOT_FOUND', `Segment "${name}" does not exist.`, { segment: name });
+    // The log must not refer to a segment file that is gone.
+    if (this.touched.has(name)) this.truncate();
+    try {
+      this.storage.remove(path);
+      this.storage.syncDir(this.dir);
+    } catch (e) {
+      throw this.poisonWith(e, `destroying segment "${name}"`);
+    }
+    this.logger?.('destroyed', { segment: name });
+  }
+
+  /** Names and sizes of every segment in the store, mapped or not. */
+  listSegments(): Array<{ name: string; size: number; mapped: boolean }> {
+    this.checkOpen();
+    const result: Array<{ name: string; size: number; mapped: boolean }> = [];
+    for (const entry of this.storage.list(this.dir).sort()) {
+      if (!entry.endsWith(SEGMENT_FILE_SUFFIX)) continue;
+      const name = entry.slice(0, -SEGMENT_FILE_SUFFIX.length);
+      const mapped = this.segmentsByName.get(name);
+      let size = mapped?.size;
+      if (size === undefined) {
+        const fd = this.storage.open(joinPath(this.dir, entry), false);
+        size = this.storage.size(fd);
+        this.storage.close(fd);
+      }
+      result.push({ name, size, mapped: mapped !== undefined });
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------ transactions
+
+  begin(options?: BeginOptions): Transaction {
+    this.checkOpen();
+    const restore = options === undefined || options.restore !== false;
+    const resources = this.resourcePool.pop() ?? new TransactionResources();
+    const tx = new Transaction(this, resources, restore, this.nextTransactionId++);
+    this.openTransactions.push(tx);
+    return tx;
+  }
+
+  /** @internal */
+  checkOpen(): void {
+    if (this.closed) throw new RvmError('CLOSED', `The Rvm for ${this.dir} is closed. Open it again with Rvm.open().`, { dir: this.dir });
+  }
+
+  /** @internal */
+  checkConflict(tx: Transaction, segmentId: number, start: number, end: number): void {
+    const open = this.openTransactions;
+    if (open.length < 2) return;
+    for (let k = 0; k < open.length; k++) {
+      const other = open[k]!;
+      if (other === tx) continue;
+      if (other._resources!.ranges.overlaps(segmentId, start, end)) {
+        throw new RvmError('CONFLICT', `Transaction ${tx.id} declared bytes ${start}..${end} of segment "${this.segmentNames[segmentId]}", which open transaction ${other.id} has declared too. RVM has no isolation: serialise these transactions.`, { segment: this.segmentNames[segmentId], offset: start, length: end - start, transaction: tx.id, other: other.id });
+      }
+    }
+  }
+
+  /** @internal */
+  commitTransaction(tx: Transaction, flush: boolean): void {
+    this.checkWritable();
+    const r = tx._resources!;
+    const ranges = r.ranges;
+    const batch = this.log.batch;
+    let size = 0;
+    for (let i = 0; i < ranges.count; i++) size += ranges.ends[i]! - ranges.starts[i]!;
+    if (size > RECORD_SIZE_MAX / 2) {
+      throw new RvmError('LIMIT_EXCEEDED', `Transaction ${tx.id} declared ${size} bytes; one transaction may change at most ${RECORD_SIZE_MAX / 2}. Split it, or abort it.`, { transaction: tx.id, size });
+    }
+    for (let i = 0; i < ranges.count; i++) {
+      const id = ranges.segments[i]!;
+      const segment = this.segmentsByName.get(this.segmentNames[id]!)!;
+      assert(segment !== undefined && segment.id === id, 'a declared segment stays mapped while its transaction is open');
+      const start = ranges.starts[i]!;
+      batch.addRange(id, segment._bytes, start, ranges.ends[i]! - start);
+      this.touched.add(segment.name);
+    }
+    if (ranges.count > 0) batch.endCommit();
+    this.endTransaction(tx);
+    this.counters.commits++;
+    if (flush) {
+      this.counters.flushCommits++;
+      this.flushLog();
+    } else {
+      this.counters.noFlushCommits++;
+      if (batch.dataSize >= this.batchSizeMax) this.writeBatch();
+    }
+    if (this.log.recordsSize >= this.logSizeMax) {
+      // The commit has taken effect (and is durable if flushed): a failing
+      // automatic truncation must not make it look failed. It poisons the
+      // instance, so the next call reports it.
+      try {
+        this.truncate();
+      } catch (e) {
+        this.logger?.('truncation-failed', { error: (e as Error).message });
+      }
+    }
+  }
+
+  /** @internal */
+  endTransaction(tx: Transaction): void {
+    const r = tx._resources;
+    assert(r !== null, 'ending a transaction that has ended');
+    tx._resources = null;
+    const open = this.openTransactions;
+    const k = open.lastIndexOf(tx);
+    assert(k >= 0, 'an open transaction is in the open list');
+    open[k] = open[open.length - 1]!;
+    open.pop();
+    r.reset();
+    this.resourcePool.push(r);
+  }
+
+  // ------------------------------------------------------------ log control
+
+  /** Makes every no-flush commit durable (writes and syncs the log). */
+  flush(): void {
+    this.checkWritable();
+    this.counters.flushes++;
+    this.flushLog();
+  }
+
+  /**
+   * Applies the log to the segment files and reclaims it: forces no-flush
+   * commits to the log, writes every logged change to its segment file,
+   * syncs the segment files, and only then starts a new, empty log generation.
+   */
+  truncate(): void {
+    this.checkWritable();
+    this.flushLog();
+    if (this.log.recordsSize === 0) return;
+    const started = performance.now();
+    try {
+      const applied = applyLog(this.storage, this.dir, this.log, this.log.tail, this.log.tail, this.segmentFds);
+      this.touched.clear();
+      this.counters.truncations++;
+      this.logger?.('truncated', { logBytes: applied.logBytes, records: applied.recordCount, bytesApplied: applied.bytesApplied, segments: applied.segmentsWritten, durationMs: performance.now() - started });
+    } catch (e) {
+      throw this.poisonWith(e, 'truncating the log');
+    }
+  }
+
+  query(): RvmQuery {
+    this.checkOpen();
+    const batch = this.log.batch;
+    return {
+      logSize: this.log.recordsSize,
+      pendingCount: batch.commitCount,
+      pendingSize: batch.dataSize,
+      logSizeMax: this.logSizeMax,
+      generation: this.log.header.generation,
+      nextSequence: this.log.nextSequence,
+      durableSequence: this.log.syncedSequence,
+      segments: [...this.segmentsByName.values()].map((s) => ({ name: s.name, size: s.size })),
+      openTransactionCount: this.openTransactions.length,
+      poisoned: this.poison !== null,
+      counters: { ...this.counters },
+      recovery: this.recovery,
+    };
+  }
+
+  /** Checks the instance's invariants; returns a list of violations (empty when sound). */
+  verify(): string[] {
+    const problems: string[] = [];
+    for (const tx of this.openTransactions) {
+      const p = tx.verify();
+      if (p !== null) problems.push(`transaction ${tx.id}: ${p}`);
+    }
+    for (let a = 0; a < this.openTransactions.length; a++) {
+      const ra = this.openTransactions[a]!._resources!.ranges;
+      for (let b = a + 1; b < this.openTransactions.length; b++) {
+        const rb = this.openTransactions[b]!._resources!.ranges;
+        for (let i = 0; i < ra.count; i++) {
+          if (rb.overlaps(ra.segments[i]!, ra.starts[i]!, ra.ends[i]!)) problems.push(`transactions ${this.openTransactions[a]!.id} and ${this.openTransactions[b]!.id} overlap`);
+        }
+      }
+    }
+    if (this.log.syncedSequence > this.log.writtenSequence || this.log.writtenSequence >= this.log.nextSequence) problems.push('log sequences out of order');
+    for (const [name, segment] of this.segmentsByName) {
+      if (!segment._mapped || segment.name !== name || this.segmentFds.get(name) !== segment.fd) problems.push(`segment ${name} bookkeeping`);
+    }
+    return problems;
+  }
+
+  /**
+   * Flushes no-flush commits and releases the store. Open transactions are
+   * discarded (their changes never reach the log). Calling close twice is harmless.
+   */
+  close(): void {
+    if (this.closed) return;
+    let failure: unknown = null;
+    if (this.poison === null) {
+      try {
+        this.flushLog();
+      } catch (e) {
+        failure = e;
+      }
+    }
+    this.closed = true;
+    for (const tx of [...this.openTransactions]) this.endTransaction(tx);
+    for (const segment of this.segmentsByName.values()) {
+      segment._mapped = false;
+      safely(() => this.storage.close(segment.fd));
+    }
+    this.segmentsByName.clear();
+    this.segmentFds.clear();
+    safely(() => this.log.close());
+    safely(() => this.storage.unlock(joinPath(this.dir, LOCK_FILE_NAME)));
+    this.logger?.('closed', { dir: this.dir });
+    if (failure !== null) throw failure;
+  }
+
+  // ---------------------------------------------------------------- private
+
+  private checkWritable(): void {
+    this.checkOpen();
+    if (this.poison !== null) {
+      throw new RvmError('POISONED', `An earlier write or sync failed (${this.poison.code}); the kernel may have dropped changes, so this Rvm refuses to write. Close it and open the store again to recover.`, { dir: this.dir, cause: this.poison.code }, this.poison);
+    }
+  }
+
+  private checkMapped(segment: Segment, operation: string): void {
+    if (!(segment instanceof Segment) || segment.owner !== this || !segment._mapped) {
+      throw new RvmError('SEGMENT_NOT_MAPPED', `${operation} of a segment this Rvm does not have mapped.`, { segment: (segment as Segment | undefined)?.name, operation });
+    }
+  }
+
+  /** Writes the batch (if any) and syncs the log if anything written is not yet durable. */
+  private flushLog(): void {
+    try {
+      if (!this.log.batch.isEmpty()) this.writeBatchUnchecked();
+      if (this.log.syncedSequence < this.log.writtenSequence) {
+        this.log.sync();
+        this.counters.syncs++;
+      }
+    } catch (e) {
+      throw this.poisonWith(e, 'writing the log');
+    }
+  }
+
+  private writeBatch(): void {
+    try {
+      this.writeBatchUnchecked();
+    } catch (e) {
+      throw this.poisonWith(e, 'writing the log');
+    }
+  }
+
+  private writeBatchUnchecked(): void {
+    const before = this.log.tail;
+    this.log.writeBatch(this.segmentNames);
+    this.counters.recordsWritten++;
+    this.counters.logBytesWritten += this.log.tail - before;
+  }
+
+  private poisonWith(e: unknown, what: string): RvmError {
+    const error = ioError(e, what, { dir: this.dir });
+    if (this.poison === null && (error.code === 'IO_ERROR' || error.code === 'NO_SPACE')) {
+      this.poison = error;
+      this.logger?.('poisoned', { error: error.message });
+    }
+    return error;
+  }
+
+  private createSegmentFile(name: string, path: string, size: number): void {
+    const temp = path + TEMP_FILE_SUFFIX;
+    try {
+      const fd = this.storage.open(temp, true);
+      try {
+        this.storage.resize(fd, 0);
+        this.storage.resize(fd, size);
+        this.storage.sync(fd);
+      } finally {
+        this.storage.close(fd);
+      }
+      this.storage.rename(temp, path);
+      this.storage.syncDir(this.dir);
+    } catch (e) {
+      throw this.poisonWith(e, `creating segment "${name}"`);
+    }
+    this.logger?.('segment-created', { segment: name, size });
+  }
+}
+
+const READ_CHUNK_SIZE = 1 << 30;
+
+function lock(storage: Storage, lockPath: string): void {
+  try {
+    storage.lock(lockPath);
+  } catch (e) {
+    const err = e as { code?: unknown; holder?: unknown };
+    if (err.code === 'ELOCKED') {
+      throw new RvmError('LOCKED', `The store at ${lockPath.slice(0, -LOCK_FILE_NAME.length - 1)} is open in ${String(err.holder ?? 'another process')}. Close it there first; a process that died releases it automatically.`, { path: lockPath, holder: err.holder }, e);
+    }
+    throw ioError(e, `locking ${lockPath}`, { path: lockPath });
+  }
+}
+
+/** Reads the store file, creating the store when the directory holds none. Returns the store id. */
+function openStoreMeta(storage: Storage, dir: string): Buffer {
+  const path = joinPath(dir, STORE_FILE_NAME);
+  if (storage.exists(path)) {
+    const fd = storage.open(path, false);
+    try {
+      const buf = Buffer.alloc(STORE_META_SIZE + 1);
+      const n = readFully(storage, fd, buf, 0, buf.length, 0);
+      return decodeStoreMeta(buf.subarray(0, n), path).storeId;
+    } finally {
+      storage.close(fd);
+    }
+  }
+  if (storage.exists(joinPath(dir, LOG_FILE_NAME))) {
+    throw new RvmError('STORE_CORRUPT', `${dir} has a log but no store file. Restore the store file from a backup; without it the log cannot be trusted.`, { dir });
+  }
+  const storeId = randomBytes(16);
+  const temp = path + TEMP_FILE_SUFFIX;
+  const fd = storage.open(temp, true);
+  try {
+    storage.resize(fd, 0);
+    const buf = encodeStoreMeta({ version: FORMAT_VERSION, storeId, createdAt: Date.now() });
+    writeFully(storage, fd, buf, 0, buf.length, 0);
+    storage.sync(fd);
+  } finally {
+    storage.close(fd);
+  }
+  storage.rename(temp, path);
+  storage.syncDir(dir);
+  return storeId;
+}
+
+function removeTempFiles(storage: Storage, dir: string): void {
+  for (const entry of storage.list(dir)) {
+    if (entry.endsWith(TEMP_FILE_SUFFIX)) storage.remove(joinPath(dir, entry));
+  }
+}
+
+function checkName(name: string): void {
+  if (typeof name !== 'string' || !SEGMENT_NAME_PATTERN.test(name) || name.endsWith(TEMP_FILE_SUFFIX)) {
+    throw new RvmError('INVALID_NAME', `Segment name ${JSON.stringify(name)} is not valid: use 1 to 100 characters of letters, digits, '_', '.' and '-', not starting with '.' or '-' and not ending in ".tmp".`, { segment: name });
+  }
+}
+
+function checkSize(size: number, operation: string): void {
+  if (!Number.isInteger(size) || size <= 0 || size > SEGMENT_SIZE_MAX) {
+    throw new RvmError('INVALID_ARGUMENT', `${operation}: segment size must be an integer from 1 to ${SEGMENT_SIZE_MAX}; got ${size}.`, { size });
+  }
+}
+
+function positiveIntegerOption(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new RvmError('INVALID_ARGUMENT', `Option ${name} must be a positive integer; got ${value}.`, { option: name, value });
+  return value;
+}
+
+function stderrLogger(event: string, fields: Readonly<Record<string, unknown>>): void {
+  process.stderr.write(`[rvm] ${event} ${JSON.stringify(fields)}\n`);
+}
+
+function safely(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Releasing resources while closing: nothing useful to do with a failure.
+  }
+}

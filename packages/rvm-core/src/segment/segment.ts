@@ -1,0 +1,41 @@
+/**
+ * A mapped segment: a named, fixed-size (growable) byte array whose committed
+ * contents are recoverable. `bytes` is the memory the application reads and
+ * changes in place, after declaring each change with setRange.
+ *
+ * `bytes` is replaced by a new Buffer when the segment grows (Rvm.grow): views
+ * taken from the old Buffer (subarray, DataView, typed arrays over its memory)
+ * then refer to a detached copy and must be taken again. After unmap, the
+ * Buffer stays readable but writes to it are no longer recoverable.
+ */
+import type { FileHandle } from '../storage/storage.js';
+
+export class Segment {
+  /** @internal */ _bytes: Buffer;
+  /** @internal */ _mapped = true;
+
+  /** @internal */
+  constructor(
+    readonly name: string,
+    bytes: Buffer,
+    /** @internal Unique per Rvm instance; never reused. */ readonly id: number,
+    /** @internal */ readonly fd: FileHandle,
+    /** @internal The Rvm that mapped it. */ readonly owner: object,
+  ) {
+    this._bytes = bytes;
+  }
+
+  /** The segment's memory. Replaced by a new Buffer when the segment grows. */
+  get bytes(): Buffer {
+    return this._bytes;
+  }
+
+  get size(): number {
+    return this._bytes.length;
+  }
+
+  /** Whether the segment is still mapped. */
+  get mapped(): boolean {
+    return this._mapped;
+  }
+}
