@@ -1,0 +1,74 @@
+/**
+ * Values as MessagePack, through msgpackr.
+ *
+ * Configuration, and why:
+ * - `useRecords: false`: plain objects are written as ordinary MessagePack maps, each value
+ *   self-describing. msgpackr's records would need their structure table stored and shared
+ *   across every reader of a segment.
+ * - `mapsAsObjects: true`: those maps read back as plain objects.
+ * - `moreTypes: true`: Sets, typed arrays other than Uint8Array, Errors and RegExps round-trip
+ *   through msgpackr extensions; without it a Float64Array silently reads back as its raw bytes
+ *   and a Set as an array. The values live in this library's segments, so fidelity in JavaScript
+ *   matters more than being readable by other MessagePack decoders.
+ * - `useBigIntExtension: true` and `int64AsType: 'bigint'`: bigints of any size up to about
+ *   1000 bits read back as bigints; numbers stay numbers.
+ * - `copyBuffers: true`: decoded byte arrays are copies, never views into the segment.
+ *
+ * Caveats: a `Map` reads back as a plain object (its keys as strings), -0 as 0, a Buffer as a
+ * Uint8Array, a function as undefined, and class instances as plain objects.
+ *
+ * Encoding reuses msgpackr's buffer (RESET_BUFFER_MODE): the bytes `encode` returns are valid
+ * until the next msgpackr encode anywhere in the process, and no buffer is allocated per call.
+ */
+
+import { Packr, RESET_BUFFER_MODE } from 'msgpackr';
+import type { Options } from 'msgpackr';
+import { CodecError } from './codec-error.js';
+import type { ValueCodec } from './value-codec.js';
+
+export type MsgpackOptions = Options;
+
+export const MSGPACK_OPTIONS: Readonly<MsgpackOptions> = Object.freeze({
+  useRecords: false,
+  mapsAsObjects: true,
+  moreTypes: true,
+  useBigIntExtension: true,
+  int64AsType: 'bigint',
+  copyBuffers: true,
+});
+
+/** Shared by every codec made without options, so most programs hold one Packr. */
+let packrDefault: Packr | undefined;
+
+class MsgpackCodec<V> implements ValueCodec<V> {
+  constructor(private readonly packr: Packr) {}
+
+  encode(value: V): Uint8Array {
+    try {
+      return this.packr.pack(value, RESET_BUFFER_MODE);
+    } catch (error) {
+      throw new CodecError('INVALID_VALUE', `MessagePack cannot encode the value: ${String(error)}`, {}, error);
+    }
+  }
+
+  decode(bytes: Uint8Array): V {
+    try {
+      return this.packr.unpack(bytes) as V;
+    } catch (error) {
+      throw new CodecError('VALUE_CORRUPT', `bytes are not one MessagePack value: ${String(error)}`, { size: bytes.length }, error);
+    }
+  }
+}
+
+/**
+ * A codec storing values as MessagePack with the configuration above. `V` is not checked at run
+ * time; wrap the codec with `schemaCodec` for that. `options` override the defaults and give the
+ * codec its own Packr (one per codec, never one per call).
+ */
+export function msgpackCodec<V>(options?: MsgpackOptions): ValueCodec<V> {
+  if (options === undefined) {
+    packrDefault ??= new Packr(MSGPACK_OPTIONS);
+    return new MsgpackCodec<V>(packrDefault);
+  }
+  return new MsgpackCodec<V>(new Packr({ ...MSGPACK_OPTIONS, ...options }));
+}

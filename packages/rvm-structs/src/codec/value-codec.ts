@@ -1,0 +1,22 @@
+/**
+ * How a structure turns its values into bytes and back. Structures own keys (key-codec.ts);
+ * values are opaque to them, so any codec fits.
+ */
+
+export interface ValueCodec<V> {
+  /**
+   * Returns the bytes of `value`. The result may be a view into a buffer the codec reuses, valid
+   * only until the next `encode` call: write it into the segment (or copy it) before encoding
+   * again. Throws a CodecError (INVALID_VALUE, SCHEMA_INVALID) for a value it cannot encode.
+   */
+  encode(value: V): Uint8Array;
+  /**
+   * Returns the value encoded in `bytes`, which may be a view into a mapped segment: the result
+   * never shares memory with `bytes`, so it stays valid after the segment changes or is unmapped.
+   * Throws VALUE_CORRUPT for bytes that do not decode.
+   */
+  decode(bytes: Uint8Array): V;
+}
+
+export { rawCodec } from './raw-codec.js';
+export { msgpackCodec } from './msgpack-codec.js';
