@@ -1,0 +1,142 @@
+/**
+ * The allocator's only access to the segment: word reads through a
+ * Uint32Array view, and writes that are declared to the transaction first and
+ * journalled so that a failed operation can be undone.
+ *
+ * Invariants:
+ * - `words` views `bytes`, and `bytes` is `segment.bytes` as of the last
+ *   refresh(). Segment.bytes is replaced when the segment grows, so every
+ *   operation refreshes first and again after growing; nothing else is cached.
+ * - Declaration filter: a slot whose stamp equals `filterStamp` names an
+ *   8-byte granule that `filterTx` has declared with setRange. Declared ranges
+ *   stay declared until the transaction ends, and a transaction object is never
+ *   reused, so skipping setRange for such a granule changes nothing (setRange
+ *   would return at once). A new transaction gets a new stamp.
+ * - Every declaration covers whole granules, so a granule marked in the filter
+ *   is declared in full.
+ * - The journal holds (word index, old value) for every put() since begin(),
+ *   so rollback() restores the words the operation changed, newest first.
+ */
+import type { Segment, Transaction } from '@rvm/core';
+import { assert } from './assert.js';
+
+const FILTER_SLOT_COUNT = 4096;
+const FILTER_MASK = FILTER_SLOT_COUNT - 1;
+/** Declarations longer than this many granules bypass the filter (payload copies). */
+const FILTER_GRANULE_COUNT_MAX = 4;
+const IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+export class HeapMemory {
+  bytes: Buffer;
+  words: Uint32Array;
+  private tx: Transaction | null = null;
+  private filterTx: Transaction | null = null;
+  private filterStamp = 0;
+  private readonly filterGranules = new Int32Array(FILTER_SLOT_COUNT).fill(-1);
+  private readonly filterStamps = new Int32Array(FILTER_SLOT_COUNT);
+  private journalIndexes = new Int32Array(64);
+  private journalValues = new Uint32Array(64);
+  private journalCount = 0;
+
+  constructor(readonly segment: Segment) {
+    // The format is little-endian and words are read through a native-order view.
+    assert(IS_LITTLE_ENDIAN, 'the platform is little-endian (big-endian hosts are not supported)');
+    this.bytes = segment.bytes;
+    this.words = viewOf(this.bytes);
+  }
+
+  /** Takes a new view when the segment's Buffer was replaced (it grew). */
+  refresh(): void {
+    const bytes = this.segment.bytes;
+    if (bytes !== this.bytes) {
+      assert(this.journalCount === 0, 'the segment grows only before an operation writes');
+      this.bytes = bytes;
+      this.words = viewOf(bytes);
+    }
+  }
+
+  /** Starts an operation that changes the heap inside `tx`. */
+  begin(tx: Transaction): void {
+    // A closed transaction must not reach the filter: setRange reports TX_CLOSED.
+    if (!tx.open) tx.setRange(this.segment, 0, 0);
+    if (tx !== this.filterTx) {
+      this.filterTx = tx;
+      this.filterStamp++;
+      if (this.filterStamp === 0x7fff_ffff) {
+        this.filterStamp = 1;
+        this.filterStamps.fill(0);
+      }
+    }
+    this.tx = tx;
+    this.journalCount = 0;
+    this.refresh();
+  }
+
+  /** Ends the operation begun by begin(); its changes stay. */
+  end(): void {
+    this.tx = null;
+    this.journalCount = 0;
+  }
+
+  /** Declares bytes [offset, offset + length) (widened to whole granules) to the transaction. */
+  declare(offset: number, length: number): void {
+    assert(length > 0, 'declare: a non-empty range');
+    const first = offset >>> 3;
+    const last = (offset + length - 1) >>> 3;
+    const granules = this.filterGranules;
+    const stamps = this.filterStamps;
+    const stamp = this.filterStamp;
+    const count = last - first + 1;
+    if (count <= FILTER_GRANULE_COUNT_MAX) {
+      let g = first;
+      while (g <= last && granules[g & FILTER_MASK] === g && stamps[g & FILTER_MASK] === stamp) g++;
+      if (g > last) return;
+    }
+    const tx = this.tx;
+    assert(tx !== null, 'declare inside an operation');
+    tx.setRange(this.segment, first * 8, count * 8);
+    if (count <= FILTER_GRANULE_COUNT_MAX) {
+      for (let g = first; g <= last; g++) {
+        granules[g & FILTER_MASK] = g;
+        stamps[g & FILTER_MASK] = stamp;
+      }
+    }
+  }
+
+  /** Writes a word that has been declared, journalling its old value. */
+  put(offset: number, value: number): void {
+    const index = offset >>> 2;
+    const n = this.journalCount;
+    if (n === this.journalIndexes.length) this.growJournal();
+    this.journalIndexes[n] = index;
+    this.journalValues[n] = this.words[index]!;
+    this.journalCount = n + 1;
+    this.words[index] = value;
+  }
+
+  /** Journals a word that is about to be overwritten other than by put() (a payload copy). */
+  keep(offset: number): void {
+    this.put(offset, this.words[offset >>> 2]!);
+  }
+
+  /** Undoes every put() of the current operation and ends it. */
+  rollback(): void {
+    const words = this.words;
+    for (let k = this.journalCount - 1; k >= 0; k--) words[this.journalIndexes[k]!] = this.journalValues[k]!;
+    this.end();
+  }
+
+  private growJournal(): void {
+    const indexes = new Int32Array(this.journalIndexes.length * 2);
+    indexes.set(this.journalIndexes);
+    this.journalIndexes = indexes;
+    const values = new Uint32Array(this.journalValues.length * 2);
+    values.set(this.journalValues);
+    this.journalValues = values;
+  }
+}
+
+function viewOf(bytes: Buffer): Uint32Array {
+  assert(bytes.byteOffset % 4 === 0, 'a segment Buffer is 4-byte aligned');
+  return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+}
