@@ -26,6 +26,7 @@ import { RECORD_SIZE_MAX } from './format/log-record.js';
 import { decodeStoreMeta, encodeStoreMeta, STORE_META_SIZE } from './format/store-meta.js';
 import { RedoLog } from './log/redo-log.js';
 import { applyLog } from './recovery/recover.js';
+import { PageWriter } from './segment/page-writer.js';
 import { Segment } from './segment/segment.js';
 import { readFully, writeFully } from './storage/file-io.js';
 import { NodeStorage } from './storage/node-storage.js';
@@ -99,10 +100,12 @@ export class Rvm implements TransactionHost {
   private readonly segmentsByName = new Map<string, Segment>();
   /** Names by segment id (ids are never reused), for log records. */
   private readonly segmentNames: string[] = [];
+  private readonly segmentsById: Array<Segment | undefined> = [];
   private readonly segmentFds = new Map<string, FileHandle>();
   private readonly touched = new Set<string>();
   private readonly openTransactions: Transaction[] = [];
   private readonly resourcePool: TransactionResources[] = [];
+  private pageWriter: PageWriter | null = null;
   private nextTransactionId = 1;
   private readonly counters: RvmCounters = {
     commits: 0, flushCommits: 0, noFlushCommits: 0, aborts: 0, flushes: 0, truncations: 0, recordsWritten: 0, logBytesWritten: 0, syncs: 0,
@@ -200,6 +203,7 @@ export class Rvm implements TransactionHost {
       }
       const segment = new Segment(name, bytes, this.segmentNames.length, fd, this);
       this.segmentNames.push(name);
+      this.segmentsById.push(segment);
       this.segmentsByName.set(name, segment);
       this.segmentFds.set(name, fd);
       this.logger?.('mapped', { segment: name, size: stored });
@@ -223,6 +227,7 @@ export class Rvm implements TransactionHost {
       }
     }
     segment._mapped = false;
+    this.segmentsById[segment.id] = undefined;
     this.segmentsByName.delete(segment.name);
     this.segmentFds.delete(segment.name);
     this.storage.close(segment.fd);
@@ -252,6 +257,7 @@ export class Rvm implements TransactionHost {
       throw this.poisonWith(e, `growing segment "${segment.name}"`);
     }
     segment._bytes = bytes;
+    segment._dirty.resize(size);
     this.logger?.('grown', { segment: segment.name, from: old.length, to: size });
   }
 
@@ -334,11 +340,13 @@ export class Rvm implements TransactionHost {
     }
     for (let i = 0; i < ranges.count; i++) {
       const id = ranges.segments[i]!;
-      const segment = this.segmentsByName.get(this.segmentNames[id]!)!;
-      assert(segment !== undefined && segment.id === id, 'a declared segment stays mapped while its transaction is open');
+      const segment = this.segmentsById[id];
+      assert(segment !== undefined && segment._mapped, 'a declared segment stays mapped while its transaction is open');
       const start = ranges.starts[i]!;
       batch.addRange(id, segment._bytes, start, ranges.ends[i]! - start);
-      this.touched.add(segment.name);
+      // touched holds every mapped segment with dirty pages (and unmapped ones whose changes are only in the log).
+      if (!segment._dirty.any) this.touched.add(segment.name);
+      segment._dirty.mark(start, ranges.ends[i]!);
     }
     if (ranges.count > 0) batch.endCommit();
     this.endTransaction(tx);
@@ -395,14 +403,40 @@ export class Rvm implements TransactionHost {
     this.flushLog();
     if (this.log.recordsSize === 0) return;
     const started = performance.now();
+    const fromMemory = this.canTruncateFromMemory();
+    let bytesWritten = 0;
     try {
-      const applied = applyLog(this.storage, this.dir, this.log, this.log.tail, this.log.tail, this.segmentFds);
-      this.touched.clear();
-      this.counters.truncations++;
-      this.logger?.('truncated', { logBytes: applied.logBytes, records: applied.recordCount, bytesApplied: applied.bytesApplied, segments: applied.segmentsWritten, durationMs: performance.now() - started });
+      if (fromMemory) {
+        // Every logged change is in memory: write the dirty pages, sync, reset.
+        const writer = (this.pageWriter ??= new PageWriter(this.storage));
+        for (const segment of this.segmentsByName.values()) {
+          if (!segment._dirty.any) continue;
+          bytesWritten += writer.write(segment, this.openTransactions);
+          this.storage.sync(segment.fd);
+        }
+        this.log.reset();
+      } else {
+        bytesWritten = applyLog(this.storage, this.dir, this.log, this.log.tail, this.log.tail, this.segmentFds).bytesApplied;
+      }
     } catch (e) {
       throw this.poisonWith(e, 'truncating the log');
     }
+    for (const segment of this.segmentsByName.values()) segment._dirty.clear();
+    this.touched.clear();
+    this.counters.truncations++;
+    this.logger?.('truncated', { fromMemory, bytesWritten, generation: this.log.header.generation, durationMs: performance.now() - started });
+  }
+
+  /**
+   * Truncation can write pages from memory when memory holds every logged
+   * change (each changed segment is still mapped) and the committed value of
+   * every byte that open transactions declared is known (they keep undo copies).
+   * Otherwise it replays the log, as recovery does.
+   */
+  private canTruncateFromMemory(): boolean {
+    for (const name of this.touched) if (!this.segmentsByName.has(name)) return false;
+    for (const tx of this.openTransactions) if (!tx.restore && tx._resources!.ranges.count > 0) return false;
+    return true;
   }
 
   query(): RvmQuery {
@@ -465,6 +499,7 @@ export class Rvm implements TransactionHost {
     for (const tx of [...this.openTransactions]) this.endTransaction(tx);
     for (const segment of this.segmentsByName.values()) {
       segment._mapped = false;
+      this.segmentsById[segment.id] = undefined;
       safely(() => this.storage.close(segment.fd));
     }
     this.segmentsByName.clear();

@@ -140,13 +140,13 @@ export class CommitBatch {
     return RECORD_HEADER_SIZE + pad8(nameBytes) + this.rangeCount * (RANGE_HEADER_SIZE + 8) + this.dataSize;
   }
 
-  /** Whether every range is the only one of its cluster and ranges are in (segment, offset) order. */
+  /** Whether ranges are in (segment, offset) order and none overlaps the next (adjacent ones are merged while encoding). */
   private sortedAndDisjoint(): boolean {
     for (let i = 1; i < this.rangeCount; i++) {
       const a = this.segmentIds[i - 1]!;
       const b = this.segmentIds[i]!;
       if (a > b) return false;
-      if (a === b && this.offsets[i - 1]! + this.lengths[i - 1]! >= this.offsets[i]!) return false;
+      if (a === b && this.offsets[i - 1]! + this.lengths[i - 1]! > this.offsets[i]!) return false;
     }
     return true;
   }
@@ -165,9 +165,18 @@ export class CommitBatch {
       this.data.copy(out, dataStart, p, p + this.lengths[j]!);
       return;
     }
+    // Members sorted by offset that do not overlap can be copied in that
+    // order; otherwise copy in commit order so that later commits win.
     const members = this.members;
-    for (let x = k; x < m; x++) members[x - k] = this.order[x]!;
-    members.subarray(0, m - k).sort();
+    let overlapping = false;
+    let end = -1;
+    for (let x = k; x < m; x++) {
+      const j = this.order[x]!;
+      members[x - k] = j;
+      if (this.offsets[j]! < end) overlapping = true;
+      end = Math.max(end, this.offsets[j]! + this.lengths[j]!);
+    }
+    if (overlapping) members.subarray(0, m - k).sort();
     for (let x = 0; x < m - k; x++) {
       const j = members[x]!;
       const p = this.dataPositions[j]!;

@@ -20,10 +20,19 @@ import { CommitBatch } from './commit-batch.js';
 export class RedoLog {
   readonly batch = new CommitBatch();
   private out = Buffer.allocUnsafe(64 * 1024);
-  private readonly headerBuf = Buffer.alloc(LOG_RECORDS_OFFSET);
+  private readonly headerBuf = Buffer.alloc(LOG_HEADER_SLOT_SIZE);
 
   /** File offset where the next record goes. */
   tail = LOG_RECORDS_OFFSET;
+  /**
+   * Bytes of the file written so far (zeros past the records). Records are
+   * written over bytes that already exist whenever possible: an fdatasync
+   * after an append must also commit the file's new size and block
+   * allocation to the file system journal, which costs several times more
+   * than syncing data written in place. The file never shrinks, so after the
+   * first generation every record is an overwrite.
+   */
+  private allocatedSize: number;
   nextSequence: number;
   writtenSequence: number;
   syncedSequence: number;
@@ -37,6 +46,7 @@ export class RedoLog {
     this.nextSequence = header.startSequence;
     this.writtenSequence = header.startSequence - 1;
     this.syncedSequence = header.startSequence - 1;
+    this.allocatedSize = storage.size(fd);
   }
 
   /** Creates a new log file with generation 1 and syncs it (the caller syncs the directory). */
@@ -44,12 +54,11 @@ export class RedoLog {
     const fd = storage.open(path, true);
     storage.resize(fd, 0);
     const header: LogHeader = { version: 0, slot: 1, salt: randomSalt(), generation: 1, startSequence: 1, storeId };
-    const log = new RedoLog(storage, fd, path, header);
-    log.headerBuf.fill(0);
-    encodeLogHeader(log.headerBuf.subarray(LOG_HEADER_SLOT_SIZE), header);
-    writeFully(storage, fd, log.headerBuf, 0, LOG_RECORDS_OFFSET, 0);
+    const area = Buffer.alloc(LOG_RECORDS_OFFSET);
+    encodeLogHeader(area.subarray(LOG_HEADER_SLOT_SIZE), header);
+    writeFully(storage, fd, area, 0, LOG_RECORDS_OFFSET, 0);
     storage.sync(fd);
-    return log;
+    return new RedoLog(storage, fd, path, header);
   }
 
   /**
@@ -118,11 +127,21 @@ export class RedoLog {
     if (this.out.length < sizeMax) this.out = Buffer.allocUnsafe(Math.max(sizeMax, this.out.length * 2));
     const size = batch.encode(this.out, this.header.salt, this.nextSequence, this.syncedSequence, names);
     assert(size <= sizeMax, 'encoded record fits the size bound');
+    if (this.tail + size > this.allocatedSize) this.extend(this.tail + size);
     writeFully(this.storage, this.fd, this.out, 0, size, this.tail);
     this.tail += size;
     this.writtenSequence = this.nextSequence;
     this.nextSequence++;
     batch.clear();
+  }
+
+  /** Writes zeros from the end of the file to at least `needed`, a step ahead (synced with the next record). */
+  private extend(needed: number): void {
+    const target = Math.ceil(Math.max(needed, this.allocatedSize + EXTEND_STEP) / 4096) * 4096;
+    for (let pos = this.allocatedSize; pos < target; pos += ZEROS.length) {
+      writeFully(this.storage, this.fd, ZEROS, 0, Math.min(ZEROS.length, target - pos), pos);
+    }
+    this.allocatedSize = target;
   }
 
   /** fdatasync of the log: every record written so far is durable. */
@@ -147,9 +166,8 @@ export class RedoLog {
       startSequence: this.nextSequence,
       storeId: this.header.storeId,
     };
-    const slotBuf = this.headerBuf.subarray(0, LOG_HEADER_SLOT_SIZE);
-    encodeLogHeader(slotBuf, header);
-    writeFully(this.storage, this.fd, slotBuf, 0, LOG_HEADER_SLOT_SIZE, header.slot * LOG_HEADER_SLOT_SIZE);
+    encodeLogHeader(this.headerBuf, header);
+    writeFully(this.storage, this.fd, this.headerBuf, 0, LOG_HEADER_SLOT_SIZE, header.slot * LOG_HEADER_SLOT_SIZE);
     this.storage.sync(this.fd);
     this.header = header;
     this.tail = LOG_RECORDS_OFFSET;
@@ -161,6 +179,9 @@ export class RedoLog {
     this.storage.close(this.fd);
   }
 }
+
+const EXTEND_STEP = 1024 * 1024;
+const ZEROS = Buffer.alloc(EXTEND_STEP);
 
 function randomSalt(): number {
   return randomBytes(4).readUInt32LE(0);

@@ -9,10 +9,12 @@
  * Buffer stays readable but writes to it are no longer recoverable.
  */
 import type { FileHandle } from '../storage/storage.js';
+import { DirtyPages } from './dirty-pages.js';
 
 export class Segment {
   /** @internal */ _bytes: Buffer;
   /** @internal */ _mapped = true;
+  /** @internal Pages changed by commits since the last truncation. */ readonly _dirty: DirtyPages;
 
   /** @internal */
   constructor(
@@ -23,6 +25,7 @@ export class Segment {
     /** @internal The Rvm that mapped it. */ readonly owner: object,
   ) {
     this._bytes = bytes;
+    this._dirty = new DirtyPages(bytes.length);
   }
 
   /** The segment's memory. Replaced by a new Buffer when the segment grows. */

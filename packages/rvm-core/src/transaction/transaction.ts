@@ -35,7 +35,8 @@ export interface TransactionHost {
 export class TransactionResources {
   readonly ranges = new RangeSet();
   undoCount = 0;
-  undoSegments: Segment[] = [];
+  /** Entries past undoCount are null, so that a pooled transaction keeps no unmapped segment alive. */
+  undoSegments: Array<Segment | null> = [];
   undoOffsets = new Float64Array(16);
   undoLengths = new Float64Array(16);
   undoPositions = new Float64Array(16);
@@ -44,8 +45,8 @@ export class TransactionResources {
 
   reset(): void {
     this.ranges.clear();
+    for (let k = 0; k < this.undoCount; k++) this.undoSegments[k] = null;
     this.undoCount = 0;
-    this.undoSegments.length = 0;
     this.undoSize = 0;
   }
 

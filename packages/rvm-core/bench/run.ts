@@ -1,0 +1,148 @@
+/**
+ * rvm-core benchmark. Every figure is measured beside its physical reference in
+ * the same process: flush commits against a raw write + fdatasync loop of the
+ * same record size, no-flush commits against a bare loop doing the same
+ * copies. Run: `pnpm --filter @rvm/core bench` (BENCH_QUICK=1 for a short run).
+ */
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rvm } from '../src/index.js';
+import { medianRate, printRows, QUICK, type Row, withTempDir } from './measure.js';
+
+const RECORD_SIZE = 128;
+const SYNC_OPS = QUICK ? 500 : 3000;
+const NO_FLUSH_OPS = QUICK ? 200_000 : 1_000_000;
+const SEGMENT_SIZE = 64 * 1024 * 1024;
+
+/** `preallocated`: overwrite a file already written once (no size or block-allocation change to sync). */
+function rawFdatasyncLoop(dir: string, preallocated: boolean): number {
+  // A record of the same size our flush commit writes for one 128-byte range
+  // (48-byte header + 8-byte segment table + 16-byte range header + data).
+  const record = Buffer.alloc(RECORD_SIZE + 72, 7);
+  return medianRate(() => {
+    const fd = openSync(join(dir, `raw-${Math.random()}`), 'w');
+    if (preallocated) {
+      writeSync(fd, Buffer.alloc(SYNC_OPS * record.length), 0, SYNC_OPS * record.length, 0);
+      fdatasyncSync(fd);
+    }
+    let pos = 0;
+    for (let i = 0; i < SYNC_OPS; i++) {
+      writeSync(fd, record, 0, record.length, pos);
+      pos += record.length;
+      fdatasyncSync(fd);
+    }
+    closeSync(fd);
+    return SYNC_OPS;
+  });
+}
+
+function commitLoop(rvm: Rvm, ops: number, rangeCount: number, flush: boolean, restore: boolean): number {
+  const seg = rvm.map(`seg-${rangeCount}-${flush}-${restore}`, SEGMENT_SIZE);
+  const slots = SEGMENT_SIZE / RECORD_SIZE;
+  let slot = 0;
+  const options = { flush };
+  const beginOptions = { restore };
+  const rate = medianRate(() => {
+    for (let i = 0; i < ops; i++) {
+      const tx = rvm.begin(beginOptions);
+      for (let r = 0; r < rangeCount; r++) {
+        const offset = ((slot * 7919) % slots) * RECORD_SIZE;
+        slot++;
+        tx.setRange(seg, offset, RECORD_SIZE);
+        seg.bytes.writeUInt32LE(i, offset);
+      }
+      tx.commit(options);
+    }
+    rvm.flush();
+    return ops;
+  });
+  rvm.unmap(seg);
+  return rate;
+}
+
+function bareCopyLoop(ops: number): number {
+  const seg = Buffer.alloc(SEGMENT_SIZE);
+  const log = Buffer.alloc(8 * 1024 * 1024);
+  const slots = SEGMENT_SIZE / RECORD_SIZE;
+  let slot = 0;
+  let pos = 0;
+  return medianRate(() => {
+    for (let i = 0; i < ops; i++) {
+      const offset = ((slot * 7919) % slots) * RECORD_SIZE;
+      slot++;
+      seg.writeUInt32LE(i, offset);
+      if (pos + RECORD_SIZE > log.length) pos = 0;
+      seg.copy(log, pos, offset, offset + RECORD_SIZE);
+      pos += RECORD_SIZE;
+    }
+    return ops;
+  });
+}
+
+function recoveryAndTruncation(dir: string): { recoveryMBs: number; truncationMBs: number; logMB: number } {
+  const logSizeMax = 1 << 30;
+  const rangeSize = 4096;
+  const commits = QUICK ? 4000 : 32_000;
+  const fill = () => {
+    const rvm = Rvm.open(dir, { logSizeMax });
+    const seg = rvm.map('data', SEGMENT_SIZE * 2);
+    const slots = seg.size / rangeSize;
+    for (let i = 0; i < commits; i++) {
+      const tx = rvm.begin({ restore: false });
+      const offset = ((i * 7919) % slots) * rangeSize;
+      tx.setRange(seg, offset, rangeSize);
+      seg.bytes.fill(i & 0xff, offset, offset + rangeSize);
+      tx.commit({ flush: i % 256 === 255 });
+    }
+    return rvm;
+  };
+  const recoveryRates: number[] = [];
+  const truncationRates: number[] = [];
+  let logBytes = 0;
+  for (let round = 0; round < 3; round++) {
+    let rvm = fill();
+    logBytes = rvm.query().logSize;
+    rvm.close(); // close does not truncate: the next open recovers from the log
+    const start = process.hrtime.bigint();
+    rvm = Rvm.open(dir, { logSizeMax });
+    recoveryRates.push(logBytes / 1e6 / (Number(process.hrtime.bigint() - start) / 1e9));
+    rvm.close();
+    rvm = fill();
+    const bytes = rvm.query().logSize;
+    const t0 = process.hrtime.bigint();
+    rvm.truncate();
+    truncationRates.push(bytes / 1e6 / (Number(process.hrtime.bigint() - t0) / 1e9));
+    rvm.close();
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  return { recoveryMBs: median(recoveryRates), truncationMBs: median(truncationRates), logMB: logBytes / 1e6 };
+}
+
+withTempDir((dir) => {
+  const rows: Row[] = [];
+  const raw = rawFdatasyncLoop(dir, false);
+  const rawOverwrite = rawFdatasyncLoop(dir, true);
+  const rvm = Rvm.open(join(dir, 'store'), { logSizeMax: 256 * 1024 * 1024 });
+  const flush1 = commitLoop(rvm, SYNC_OPS, 1, true, true);
+  rows.push({ workload: 'raw append+fdatasync, 200 B', value: raw, unit: 'ops/s' });
+  rows.push({ workload: 'raw overwrite+fdatasync, 200 B', value: rawOverwrite, unit: 'ops/s' });
+  rows.push({ workload: 'flush commit, 1 x 128 B', value: flush1, unit: 'commits/s', reference: 'raw append', referenceValue: raw, target: '>= 0.9x', met: flush1 / raw >= 0.9 });
+  rows.push({ workload: 'flush commit, 1 x 128 B', value: flush1, unit: 'commits/s', reference: 'raw overwrite', referenceValue: rawOverwrite, target: '>= 0.9x', met: flush1 / rawOverwrite >= 0.9 });
+  const bare = bareCopyLoop(NO_FLUSH_OPS);
+  const noFlush1 = commitLoop(rvm, NO_FLUSH_OPS, 1, false, true);
+  const noFlush1nr = commitLoop(rvm, NO_FLUSH_OPS, 1, false, false);
+  rows.push({ workload: 'bare copy loop, 128 B', value: bare, unit: 'ops/s' });
+  rows.push({ workload: 'no-flush commit, 1 x 128 B', value: noFlush1, unit: 'commits/s', reference: 'bare copy', referenceValue: bare, target: '>= 1,000,000/s', met: noFlush1 >= 1_000_000 });
+  rows.push({ workload: 'no-flush no-restore, 1 x 128 B', value: noFlush1nr, unit: 'commits/s', reference: 'bare copy', referenceValue: bare, target: '>= 1,000,000/s', met: noFlush1nr >= 1_000_000 });
+  for (const ranges of [10, 100]) {
+    const f = commitLoop(rvm, Math.max(100, SYNC_OPS / (ranges / 10) / 2), ranges, true, true);
+    rows.push({ workload: `flush commit, ${ranges} x 128 B`, value: f, unit: 'commits/s', reference: 'raw overwrite', referenceValue: rawOverwrite });
+    const n = commitLoop(rvm, NO_FLUSH_OPS / ranges, ranges, false, true);
+    rows.push({ workload: `no-flush commit, ${ranges} x 128 B`, value: n, unit: 'commits/s' });
+  }
+  rvm.close();
+  const rt = recoveryAndTruncation(join(dir, 'recovery'));
+  rows.push({ workload: `recovery (${rt.logMB.toFixed(0)} MB log)`, value: rt.recoveryMBs, unit: 'MB/s' });
+  rows.push({ workload: `truncation (${rt.logMB.toFixed(0)} MB log)`, value: rt.truncationMBs, unit: 'MB/s' });
+  printRows(`@rvm/core (${dir}, median of rounds)`, rows);
+});

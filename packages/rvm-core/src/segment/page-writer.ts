@@ -1,0 +1,72 @@
+/**
+ * Truncation from memory (LRVM's incremental truncation): writes the dirty
+ * pages of a mapped segment from its in-memory bytes, which hold the
+ * committed state, except for bytes declared by open transactions. Those are
+ * patched back to their committed values from the transactions' undo copies
+ * (with restore on, the undo copy of a declared byte is its committed value:
+ * no other transaction can commit it while it is declared, see
+ * Rvm.checkConflict). The caller must not use this while an open no-restore
+ * transaction has declared bytes: their committed values exist only in the log.
+ *
+ * Crash safety: every page written holds only committed bytes, equal to what
+ * replaying the whole log would produce, and the log is reset only after the
+ * segment files are synced, so a crash at any point is repaired by replay.
+ */
+import { assert } from '../errors.js';
+import { writeFully } from '../storage/file-io.js';
+import type { Storage } from '../storage/storage.js';
+import type { Transaction } from '../transaction/transaction.js';
+import { PAGE_SIZE } from './dirty-pages.js';
+import type { Segment } from './segment.js';
+
+const RUN_SIZE_MAX = 1024 * 1024;
+
+export class PageWriter {
+  private readonly staging = Buffer.allocUnsafe(RUN_SIZE_MAX);
+
+  constructor(private readonly storage: Storage) {}
+
+  /** Writes the dirty pages of `segment`; returns the bytes written. Does not sync. */
+  write(segment: Segment, openTransactions: readonly Transaction[]): number {
+    const flags = segment._dirty.flags;
+    const bytes = segment._bytes;
+    const patching = openTransactions.some((tx) => tx._resources!.ranges.hasSegment(segment.id));
+    let written = 0;
+    let p = 0;
+    while (p < flags.length) {
+      if (flags[p] === 0) {
+        p++;
+        continue;
+      }
+      let q = p + 1;
+      while (q < flags.length && flags[q] !== 0 && (q - p) * PAGE_SIZE < RUN_SIZE_MAX) q++;
+      const start = p * PAGE_SIZE;
+      const end = Math.min(q * PAGE_SIZE, bytes.length);
+      if (patching) {
+        bytes.copy(this.staging, 0, start, end);
+        for (const tx of openTransactions) patchUndo(tx, segment, this.staging, start, end);
+        writeFully(this.storage, segment.fd, this.staging, 0, end - start, start);
+      } else {
+        writeFully(this.storage, segment.fd, bytes, start, end, start);
+      }
+      written += end - start;
+      p = q;
+    }
+    return written;
+  }
+}
+
+/** Copies the committed values saved by `tx` for segment bytes [start, end) into staging (which holds [start, end)). */
+function patchUndo(tx: Transaction, segment: Segment, staging: Buffer, start: number, end: number): void {
+  const r = tx._resources!;
+  assert(tx.restore || r.ranges.count === 0, 'memory truncation with an open no-restore transaction');
+  for (let k = 0; k < r.undoCount; k++) {
+    if (r.undoSegments[k] !== segment) continue;
+    const offset = r.undoOffsets[k]!;
+    const from = Math.max(start, offset);
+    const to = Math.min(end, offset + r.undoLengths[k]!);
+    if (from >= to) continue;
+    const source = r.undoPositions[k]! + (from - offset);
+    r.undoData.copy(staging, from - start, source, source + (to - from));
+  }
+}
