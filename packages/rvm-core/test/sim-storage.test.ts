@@ -139,6 +139,20 @@ describe('crash: what survives', () => {
     fc.record({ kind: fc.constant('sync' as const) }),
   );
 
+  it('a write copies its bytes: reusing the caller\'s Buffer afterwards changes nothing on disk', () => {
+    // Buffer#slice is a view; the simulator once kept one, so a log that reuses its
+    // encode buffer found the next record's bytes in place of the earlier one after sync.
+    const s = new SimStorage();
+    s.mkdir('d');
+    const fd = s.open('d/f', true);
+    const buffer = Buffer.alloc(4, 1);
+    s.write(fd, buffer, 0, 4, 0);
+    buffer.fill(2);
+    s.sync(fd);
+    s.syncDir('d');
+    expect([...s.fileBytes('d/f', 'durable')]).toEqual([1, 1, 1, 1]);
+  });
+
   it('dropAll leaves the state at the last sync, keepAll the current state (model)', () => {
     fc.assert(
       fc.property(fc.array(fileOp, { maxLength: 12 }), fc.boolean(), (ops, keepAll) => {

@@ -923,7 +923,8 @@ function assertRange(buffer: Uint8Array, bufferOffset: number, length: number, p
 
 function writeInode(inode: Inode, buffer: Uint8Array, bufferOffset: number, length: number, position: number): void {
   if (length === 0) return;
-  const bytes = buffer.slice(bufferOffset, bufferOffset + length);
+  // A copy, as write(2) makes: Buffer#slice would be a view, and the caller may reuse its buffer.
+  const bytes = Uint8Array.prototype.slice.call(buffer, bufferOffset, bufferOffset + length);
   inode.current.write(position, bytes, 0, length);
   inode.pending.push({ kind: 'write', position, bytes });
 }
