@@ -98,8 +98,7 @@ export class Rvm implements TransactionHost {
   private closed = false;
   private poison: RvmError | null = null;
   private readonly segmentsByName = new Map<string, Segment>();
-  /** Names by segment id (ids are never reused), for log records. */
-  private readonly segmentNames: string[] = [];
+  /** Mapped segments by id; ids are never reused, an unmapped one leaves a hole. */
   private readonly segmentsById: Array<Segment | undefined> = [];
   private readonly segmentFds = new Map<string, FileHandle>();
   private readonly touched = new Set<string>();
@@ -201,8 +200,7 @@ export class Rvm implements TransactionHost {
         const length = Math.min(READ_CHUNK_SIZE, stored - pos);
         if (readFully(this.storage, fd, bytes, pos, length, pos) !== length) throw Object.assign(new Error('segment file shorter than its size'), { code: 'EIO' });
       }
-      const segment = new Segment(name, bytes, this.segmentNames.length, fd, this);
-      this.segmentNames.push(name);
+      const segment = new Segment(name, bytes, this.segmentsById.length, fd, this);
       this.segmentsById.push(segment);
       this.segmentsByName.set(name, segment);
       this.segmentFds.set(name, fd);
@@ -322,7 +320,8 @@ export class Rvm implements TransactionHost {
       const other = open[k]!;
       if (other === tx) continue;
       if (other._resources!.ranges.overlaps(segmentId, start, end)) {
-        throw new RvmError('CONFLICT', `Transaction ${tx.id} declared bytes ${start}..${end} of segment "${this.segmentNames[segmentId]}", which open transaction ${other.id} has declared too. RVM has no isolation: serialise these transactions.`, { segment: this.segmentNames[segmentId], offset: start, length: end - start, transaction: tx.id, other: other.id });
+        const name = this.segmentsById[segmentId]?.name;
+        throw new RvmError('CONFLICT', `Transaction ${tx.id} declared bytes ${start}..${end} of segment "${name}", which open transaction ${other.id} has declared too. RVM has no isolation: serialise these transactions.`, { segment: name, offset: start, length: end - start, transaction: tx.id, other: other.id });
       }
     }
   }
@@ -343,7 +342,7 @@ export class Rvm implements TransactionHost {
       const segment = this.segmentsById[id];
       assert(segment !== undefined && segment._mapped, 'a declared segment stays mapped while its transaction is open');
       const start = ranges.starts[i]!;
-      batch.addRange(id, segment._bytes, start, ranges.ends[i]! - start);
+      batch.addRange(id, segment.name, segment._bytes, start, ranges.ends[i]! - start);
       // touched holds every mapped segment with dirty pages (and unmapped ones whose changes are only in the log).
       if (!segment._dirty.any) this.touched.add(segment.name);
       segment._dirty.mark(start, ranges.ends[i]!);
@@ -548,7 +547,7 @@ export class Rvm implements TransactionHost {
 
   private writeBatchUnchecked(): void {
     const before = this.log.tail;
-    this.log.writeBatch(this.segmentNames);
+    this.log.writeBatch();
     this.counters.recordsWritten++;
     this.counters.logBytesWritten += this.log.tail - before;
   }

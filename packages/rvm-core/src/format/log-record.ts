@@ -78,9 +78,14 @@ export function writeRecordHeader(
   buf.writeUInt32LE(0, pos + 44);
 }
 
-/** Computes and stores the checksum of the complete record at buf[pos, pos + size). */
-export function sealRecord(buf: Buffer, pos: number, size: number): void {
-  buf.writeUInt32LE(crc32c(buf, pos + 8, pos + size), pos + R_CHECKSUM);
+/**
+ * Computes and stores the checksum of the record at buf[pos, pos + size),
+ * continued over tail[0, tailSize) when the record's body is held apart.
+ */
+export function sealRecord(buf: Buffer, pos: number, size: number, tail?: Buffer, tailSize = 0): void {
+  let crc = crc32c(buf, pos + 8, pos + size);
+  if (tail !== undefined) crc = crc32c(tail, 0, tailSize, crc);
+  buf.writeUInt32LE(crc, pos + R_CHECKSUM);
 }
 
 export const RecordCheck = {

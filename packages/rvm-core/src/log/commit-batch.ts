@@ -2,49 +2,79 @@
  * Committed transactions whose new values have not been written to the log
  * yet. Each commit snapshots its ranges here (the segment bytes may change
  * again before the batch is written). When the batch is written, all its
- * commits become ONE record: overlapping and adjacent ranges of a segment are
- * merged and bytes overwritten by a later commit of the batch are written once
- * (the inter-transaction optimisation of LRVM). Because the record is atomic,
- * a crash recovers either none or all of the batch, which is still a prefix of
- * the commit order.
+ * commits become ONE record (format/log-record.ts). Because a record is
+ * atomic, a crash recovers none or all of the batch, which is still a prefix
+ * of the commit order; this is what allows the inter-transaction
+ * optimisation of LRVM: when ranges of the batch overlap, they are merged and
+ * bytes overwritten by a later commit of the batch are written once.
  *
- * Memory: parallel typed arrays and one data buffer, grown by doubling and
+ * Ranges are snapshotted straight into record layout ({ u32 segmentIndex,
+ * u32 length, u64 offset, data, padding }), so when no two ranges overlap
+ * (the common case) the record body is this buffer as it is, written without
+ * another copy. Only a batch with overlaps is rebuilt, cluster by cluster.
+ *
+ * Memory: parallel typed arrays and one body buffer, grown by doubling and
  * reused after every write, so steady-state commits allocate nothing.
  */
 import { assert } from '../errors.js';
 import { pad8, RANGE_HEADER_SIZE, RECORD_HEADER_SIZE, writeRecordHeader, sealRecord } from '../format/log-record.js';
 import { writeU64 } from '../format/u64.js';
 
+/** Bodies up to this size are copied behind the header and written with one write. */
+const INLINE_BODY_SIZE_MAX = 64 * 1024;
+
 export class CommitBatch {
   /** Number of ranges. */
   rangeCount = 0;
   /** Number of commits in the batch. */
   commitCount = 0;
-  /** Bytes of range data held. */
+  /** Bytes of range data held (without headers). */
   dataSize = 0;
+  /** Bytes used in `body`. */
+  private bodySize = 0;
+  private body = Buffer.alloc(64 * 1024);
 
   private segmentIds = new Int32Array(64);
   private offsets = new Float64Array(64);
   private lengths = new Float64Array(64);
-  private dataPositions = new Float64Array(64);
-  private data = Buffer.allocUnsafe(64 * 1024);
+  private bodyPositions = new Float64Array(64);
+
+  /** Record-local segment index by segment id (-1: not in this batch), and the names in local order. */
+  private localIndex = new Int32Array(16).fill(-1);
+  private readonly localIds: number[] = [];
+  private readonly localNames: string[] = [];
 
   // Scratch space for encode(), reused.
   private order = new Int32Array(64);
   private members = new Int32Array(64);
-  private readonly localIndex = new Map<number, number>();
-  private readonly localNames: string[] = [];
 
-  /** Snapshots bytes[offset, offset + length) of segment `segmentId` as part of the current commit. */
-  addRange(segmentId: number, bytes: Buffer, offset: number, length: number): void {
+  /**
+   * After encode(): when non-null, the record is the `out` buffer's first
+   * `size - detachedSize` bytes followed by detached[0, detachedSize).
+   */
+  detached: Buffer | null = null;
+  detachedSize = 0;
+
+  /** Snapshots bytes[offset, offset + length) of segment `segmentId` (named `name`) as part of the current commit. */
+  addRange(segmentId: number, name: string, bytes: Buffer, offset: number, length: number): void {
     const i = this.rangeCount;
     if (i === this.segmentIds.length) this.growRanges();
-    if (this.dataSize + length > this.data.length) this.growData(this.dataSize + length);
+    let local = segmentId < this.localIndex.length ? this.localIndex[segmentId]! : -1;
+    if (local < 0) local = this.addSegment(segmentId, name);
+    const padded = pad8(length);
+    const pos = this.bodySize;
+    if (pos + RANGE_HEADER_SIZE + padded > this.body.length) this.growBody(pos + RANGE_HEADER_SIZE + padded);
+    const body = this.body;
+    body.writeUInt32LE(local, pos);
+    body.writeUInt32LE(length, pos + 4);
+    writeU64(body, pos + 8, offset);
+    bytes.copy(body, pos + RANGE_HEADER_SIZE, offset, offset + length);
+    for (let z = pos + RANGE_HEADER_SIZE + length; z < pos + RANGE_HEADER_SIZE + padded; z++) body[z] = 0;
     this.segmentIds[i] = segmentId;
     this.offsets[i] = offset;
     this.lengths[i] = length;
-    this.dataPositions[i] = this.dataSize;
-    bytes.copy(this.data, this.dataSize, offset, offset + length);
+    this.bodyPositions[i] = pos;
+    this.bodySize = pos + RANGE_HEADER_SIZE + padded;
     this.dataSize += length;
     this.rangeCount = i + 1;
   }
@@ -58,38 +88,31 @@ export class CommitBatch {
   }
 
   clear(): void {
+    for (const id of this.localIds) this.localIndex[id] = -1;
+    this.localIds.length = 0;
+    this.localNames.length = 0;
     this.rangeCount = 0;
     this.commitCount = 0;
     this.dataSize = 0;
+    this.bodySize = 0;
+    this.detached = null;
+    this.detachedSize = 0;
+  }
+
+  /** An upper bound of the size of the part of the record encode() puts in `out`. */
+  encodedSizeMax(): number {
+    let names = 0;
+    for (const name of this.localNames) names += 1 + name.length;
+    return RECORD_HEADER_SIZE + pad8(names) + this.bodySize;
   }
 
   /**
-   * Encodes the batch as one record into `out` at 0 and returns its size. The
-   * caller provides a buffer of at least encodedSizeMax() bytes.
+   * Encodes the batch as one record and returns its total size: the record is
+   * out[0, size) when `detached` is null, else out[0, size - detachedSize)
+   * followed by detached[0, detachedSize). `out` must hold encodedSizeMax() bytes.
    */
-  encode(out: Buffer, salt: number, sequence: number, durableSequence: number, names: readonly string[]): number {
+  encode(out: Buffer, salt: number, sequence: number, durableSequence: number): number {
     assert(this.commitCount > 0 && this.rangeCount > 0, 'encode of an empty batch');
-    const n = this.rangeCount;
-    if (this.order.length < n) {
-      this.order = new Int32Array(this.segmentIds.length);
-      this.members = new Int32Array(this.segmentIds.length);
-    }
-    const order = this.order;
-    for (let i = 0; i < n; i++) order[i] = i;
-    if (!this.sortedAndDisjoint()) this.sortOrder(n);
-
-    // Segment table.
-    this.localIndex.clear();
-    this.localNames.length = 0;
-    for (let k = 0; k < n; k++) {
-      const id = this.segmentIds[order[k]!]!;
-      if (!this.localIndex.has(id)) {
-        const name = names[id];
-        assert(name !== undefined, 'batch range of an unknown segment');
-        this.localIndex.set(id, this.localNames.length);
-        this.localNames.push(name);
-      }
-    }
     let pos = RECORD_HEADER_SIZE;
     for (const name of this.localNames) {
       out[pos] = name.length;
@@ -99,9 +122,89 @@ export class CommitBatch {
     const tableEnd = pad8(pos);
     out.fill(0, pos, tableEnd);
     pos = tableEnd;
+    const headSize = pos;
 
-    // Ranges: each cluster of overlapping or adjacent ranges of one segment
-    // becomes one range whose bytes are written in commit order.
+    let rangeCount = this.rangeCount;
+    this.detached = null;
+    this.detachedSize = 0;
+    if (!this.anyOverlap()) {
+      if (this.bodySize <= INLINE_BODY_SIZE_MAX) {
+        this.body.copy(out, pos, 0, this.bodySize);
+        pos += this.bodySize;
+      } else {
+        this.detached = this.body;
+        this.detachedSize = this.bodySize;
+      }
+    } else {
+      const merged = this.encodeMerged(out, pos);
+      rangeCount = merged.rangeCount;
+      pos = merged.end;
+    }
+    const size = pos + this.detachedSize;
+    writeRecordHeader(out, 0, salt, size, sequence, durableSequence, this.commitCount, this.localNames.length, rangeCount);
+    if (this.detached === null) {
+      sealRecord(out, 0, size);
+    } else {
+      sealRecord(out, 0, headSize, this.detached, this.detachedSize);
+    }
+    return size;
+  }
+
+  private addSegment(segmentId: number, name: string): number {
+    if (segmentId >= this.localIndex.length) {
+      const grown = new Int32Array(Math.max(segmentId + 1, this.localIndex.length * 2)).fill(-1);
+      grown.set(this.localIndex);
+      this.localIndex = grown;
+    }
+    const local = this.localNames.length;
+    assert(name.length > 0 && name.length <= 255, 'segment names fit the record segment table');
+    this.localIndex[segmentId] = local;
+    this.localIds.push(segmentId);
+    this.localNames.push(name);
+    return local;
+  }
+
+  /** Sorts `order` by (segment, offset, commit order) and reports whether any two ranges of a segment share a byte. */
+  private anyOverlap(): boolean {
+    const n = this.rangeCount;
+    if (n === 1) return false;
+    if (this.order.length < n) {
+      this.order = new Int32Array(this.segmentIds.length);
+      this.members = new Int32Array(this.segmentIds.length);
+    }
+    const order = this.order;
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (!this.inOrder()) {
+      const ids = this.segmentIds;
+      const offsets = this.offsets;
+      order.subarray(0, n).sort((x, y) => ids[x]! - ids[y]! || offsets[x]! - offsets[y]! || x - y);
+    }
+    for (let k = 1; k < n; k++) {
+      const a = order[k - 1]!;
+      const b = order[k]!;
+      if (this.segmentIds[a] === this.segmentIds[b] && this.offsets[a]! + this.lengths[a]! > this.offsets[b]!) return true;
+    }
+    return false;
+  }
+
+  /** Whether ranges were added in (segment, offset) order. */
+  private inOrder(): boolean {
+    for (let i = 1; i < this.rangeCount; i++) {
+      const a = this.segmentIds[i - 1]!;
+      const b = this.segmentIds[i]!;
+      if (a > b || (a === b && this.offsets[i - 1]! > this.offsets[i]!)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Writes the ranges as clusters: overlapping or adjacent ranges of a segment
+   * become one range whose bytes are copied in commit order (later commits win).
+   */
+  private encodeMerged(out: Buffer, start: number): { rangeCount: number; end: number } {
+    const n = this.rangeCount;
+    const order = this.order;
+    let pos = start;
     let rangeCount = 0;
     let k = 0;
     while (k < n) {
@@ -117,7 +220,7 @@ export class CommitBatch {
         m++;
       }
       const length = hi - lo;
-      out.writeUInt32LE(this.localIndex.get(id)!, pos);
+      out.writeUInt32LE(this.localIndex[id]!, pos);
       out.writeUInt32LE(length, pos + 4);
       writeU64(out, pos + 8, lo);
       const dataStart = pos + RANGE_HEADER_SIZE;
@@ -128,59 +231,18 @@ export class CommitBatch {
       rangeCount++;
       k = m;
     }
-    writeRecordHeader(out, 0, salt, pos, sequence, durableSequence, this.commitCount, this.localNames.length, rangeCount);
-    sealRecord(out, 0, pos);
-    return pos;
-  }
-
-  /** An upper bound of the encoded size, for sizing the output buffer. */
-  encodedSizeMax(names: readonly string[]): number {
-    let nameBytes = 0;
-    for (let i = 0; i < this.rangeCount; i++) nameBytes += 1 + (names[this.segmentIds[i]!]?.length ?? 0);
-    return RECORD_HEADER_SIZE + pad8(nameBytes) + this.rangeCount * (RANGE_HEADER_SIZE + 8) + this.dataSize;
-  }
-
-  /** Whether ranges are in (segment, offset) order and none overlaps the next (adjacent ones are merged while encoding). */
-  private sortedAndDisjoint(): boolean {
-    for (let i = 1; i < this.rangeCount; i++) {
-      const a = this.segmentIds[i - 1]!;
-      const b = this.segmentIds[i]!;
-      if (a > b) return false;
-      if (a === b && this.offsets[i - 1]! + this.lengths[i - 1]! > this.offsets[i]!) return false;
-    }
-    return true;
-  }
-
-  private sortOrder(n: number): void {
-    const ids = this.segmentIds;
-    const offsets = this.offsets;
-    this.order.subarray(0, n).sort((x, y) => ids[x]! - ids[y]! || offsets[x]! - offsets[y]! || x - y);
+    return { rangeCount, end: pos };
   }
 
   /** Copies the data of the ranges order[k, m) into out at dataStart (segment offset lo), in commit order. */
   private copyCluster(out: Buffer, dataStart: number, lo: number, k: number, m: number): void {
-    if (m - k === 1) {
-      const j = this.order[k]!;
-      const p = this.dataPositions[j]!;
-      this.data.copy(out, dataStart, p, p + this.lengths[j]!);
-      return;
-    }
-    // Members sorted by offset that do not overlap can be copied in that
-    // order; otherwise copy in commit order so that later commits win.
     const members = this.members;
-    let overlapping = false;
-    let end = -1;
-    for (let x = k; x < m; x++) {
-      const j = this.order[x]!;
-      members[x - k] = j;
-      if (this.offsets[j]! < end) overlapping = true;
-      end = Math.max(end, this.offsets[j]! + this.lengths[j]!);
-    }
-    if (overlapping) members.subarray(0, m - k).sort();
+    for (let x = k; x < m; x++) members[x - k] = this.order[x]!;
+    if (m - k > 1) members.subarray(0, m - k).sort();
     for (let x = 0; x < m - k; x++) {
       const j = members[x]!;
-      const p = this.dataPositions[j]!;
-      this.data.copy(out, dataStart + (this.offsets[j]! - lo), p, p + this.lengths[j]!);
+      const p = this.bodyPositions[j]! + RANGE_HEADER_SIZE;
+      this.body.copy(out, dataStart + (this.offsets[j]! - lo), p, p + this.lengths[j]!);
     }
   }
 
@@ -196,15 +258,15 @@ export class CommitBatch {
     lengths.set(this.lengths);
     this.lengths = lengths;
     const positions = new Float64Array(size);
-    positions.set(this.dataPositions);
-    this.dataPositions = positions;
+    positions.set(this.bodyPositions);
+    this.bodyPositions = positions;
   }
 
-  private growData(needed: number): void {
-    let size = this.data.length * 2;
+  private growBody(needed: number): void {
+    let size = this.body.length * 2;
     while (size < needed) size *= 2;
-    const data = Buffer.allocUnsafe(size);
-    this.data.copy(data, 0, 0, this.dataSize);
-    this.data = data;
+    const body = Buffer.alloc(size);
+    this.body.copy(body, 0, 0, this.bodySize);
+    this.body = body;
   }
 }

@@ -120,15 +120,17 @@ export class RedoLog {
   }
 
   /** Writes the batch as one record at the tail (not synced) and clears it. */
-  writeBatch(names: readonly string[]): void {
+  writeBatch(): void {
     const batch = this.batch;
     if (batch.isEmpty()) return;
-    const sizeMax = batch.encodedSizeMax(names);
+    const sizeMax = batch.encodedSizeMax();
     if (this.out.length < sizeMax) this.out = Buffer.allocUnsafe(Math.max(sizeMax, this.out.length * 2));
-    const size = batch.encode(this.out, this.header.salt, this.nextSequence, this.syncedSequence, names);
-    assert(size <= sizeMax, 'encoded record fits the size bound');
+    const size = batch.encode(this.out, this.header.salt, this.nextSequence, this.syncedSequence);
+    const headSize = size - batch.detachedSize;
+    assert(headSize <= sizeMax && size % 8 === 0, 'encoded record fits the size bound and is aligned');
     if (this.tail + size > this.allocatedSize) this.extend(this.tail + size);
-    writeFully(this.storage, this.fd, this.out, 0, size, this.tail);
+    writeFully(this.storage, this.fd, this.out, 0, headSize, this.tail);
+    if (batch.detached !== null) writeFully(this.storage, this.fd, batch.detached, 0, batch.detachedSize, this.tail + headSize);
     this.tail += size;
     this.writtenSequence = this.nextSequence;
     this.nextSequence++;
