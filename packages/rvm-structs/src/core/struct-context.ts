@@ -1,0 +1,101 @@
+/**
+ * What every persistent structure stands on: one mapped segment, the heap in
+ * it, and the transaction that mutations run in. Every write a structure makes
+ * goes through the write helpers here, which declare the bytes with setRange
+ * before changing them; a structure never writes segment bytes any other way,
+ * so a forgotten setRange is impossible by construction.
+ *
+ * Rules for structure code:
+ * - Read `ctx.bytes` afresh after anything that can allocate: an allocation
+ *   may grow the segment, which replaces its Buffer.
+ * - Keep no cache of segment contents across calls unless it is invalidated
+ *   on abort (ctx.generation changes whenever a transaction ends, commit or
+ *   abort, and whenever the segment grows).
+ */
+import type { Rvm, Segment, Transaction } from '@rvm/core';
+import type { Heap } from '@rvm/alloc';
+import { StructError } from './struct-error.js';
+
+export class StructContext {
+  /** The transaction mutations run in, or null. Set by the Store (store.ts) around transaction(fn). */
+  current: Transaction | null = null;
+  /**
+   * Changes whenever cached knowledge of segment contents may be stale: a
+   * transaction ended (abort restores bytes) or the segment grew.
+   */
+  generation = 0;
+
+  constructor(
+    readonly rvm: Rvm,
+    readonly segment: Segment,
+    readonly heap: Heap,
+  ) {}
+
+  /** The segment's memory. Do not keep it across an allocation (growth replaces it). */
+  get bytes(): Buffer {
+    return this.segment.bytes;
+  }
+
+  /** The open transaction; throws NO_TRANSACTION when there is none. */
+  tx(): Transaction {
+    const tx = this.current;
+    if (tx === null || !tx.open) {
+      throw new StructError('NO_TRANSACTION', 'This mutation needs an open transaction: run it inside store.transaction(() => ...).');
+    }
+    return tx;
+  }
+
+  /** Declares bytes [offset, offset + length) in the current transaction. */
+  declare(offset: number, length: number): void {
+    this.tx().setRange(this.segment, offset, length);
+  }
+
+  writeU8(offset: number, value: number): void {
+    this.declare(offset, 1);
+    this.segment.bytes[offset] = value;
+  }
+
+  writeU16(offset: number, value: number): void {
+    this.declare(offset, 2);
+    this.segment.bytes.writeUInt16LE(value, offset);
+  }
+
+  writeU32(offset: number, value: number): void {
+    this.declare(offset, 4);
+    this.segment.bytes.writeUInt32LE(value, offset);
+  }
+
+  writeF64(offset: number, value: number): void {
+    this.declare(offset, 8);
+    this.segment.bytes.writeDoubleLE(value, offset);
+  }
+
+  /** Copies source[start, end) to the segment at `offset`. */
+  writeBytes(offset: number, source: Uint8Array, start: number, end: number): void {
+    this.declare(offset, end - start);
+    this.segment.bytes.set(source.subarray(start, end), offset);
+  }
+
+  /** Moves segment bytes [from, from + length) to `to` (regions may overlap). */
+  moveBytes(to: number, from: number, length: number): void {
+    if (length === 0) return;
+    this.declare(to, length);
+    this.segment.bytes.copyWithin(to, from, from + length);
+  }
+
+  fill(offset: number, length: number, value: number): void {
+    this.declare(offset, length);
+    this.segment.bytes.fill(value, offset, offset + length);
+  }
+
+  alloc(size: number): number {
+    const bytes = this.segment.bytes;
+    const offset = this.heap.alloc(this.tx(), size);
+    if (this.segment.bytes !== bytes) this.generation++;
+    return offset;
+  }
+
+  free(offset: number): void {
+    this.heap.free(this.tx(), offset);
+  }
+}
