@@ -24,6 +24,7 @@ import {
 import { RvmError, assert, ioError } from './errors.js';
 import { RECORD_SIZE_MAX } from './format/log-record.js';
 import { decodeStoreMeta, encodeStoreMeta, STORE_META_SIZE } from './format/store-meta.js';
+import { DurabilityWaiters } from './log/durability-waiters.js';
 import { RedoLog } from './log/redo-log.js';
 import { applyLog } from './recovery/recover.js';
 import { PageWriter } from './segment/page-writer.js';
@@ -58,6 +59,8 @@ export interface BeginOptions {
 export interface RvmCounters {
   commits: number;
   flushCommits: number;
+  asyncCommits: number;
+  groupSyncs: number;
   noFlushCommits: number;
   aborts: number;
   flushes: number;
@@ -105,9 +108,12 @@ export class Rvm implements TransactionHost {
   private readonly openTransactions: Transaction[] = [];
   private readonly resourcePool: TransactionResources[] = [];
   private pageWriter: PageWriter | null = null;
+  private readonly waiters = new DurabilityWaiters();
+  private groupSyncScheduled = false;
+  private groupSyncInFlight = false;
   private nextTransactionId = 1;
   private readonly counters: RvmCounters = {
-    commits: 0, flushCommits: 0, noFlushCommits: 0, aborts: 0, flushes: 0, truncations: 0, recordsWritten: 0, logBytesWritten: 0, syncs: 0,
+    commits: 0, flushCommits: 0, asyncCommits: 0, groupSyncs: 0, noFlushCommits: 0, aborts: 0, flushes: 0, truncations: 0, recordsWritten: 0, logBytesWritten: 0, syncs: 0,
   };
 
   private constructor(
@@ -328,6 +334,33 @@ export class Rvm implements TransactionHost {
 
   /** @internal */
   commitTransaction(tx: Transaction, flush: boolean): void {
+    this.applyCommit(tx);
+    if (flush) {
+      this.counters.flushCommits++;
+      this.flushLog();
+    } else {
+      this.counters.noFlushCommits++;
+      if (this.log.batch.dataSize >= this.batchSizeMax) this.writeBatch();
+    }
+    this.truncateIfFull();
+  }
+
+  /** @internal */
+  commitTransactionAsync(tx: Transaction): Promise<void> {
+    this.applyCommit(tx);
+    this.counters.asyncCommits++;
+    let promise: Promise<void>;
+    if (!this.log.batch.isEmpty()) promise = this.waiters.forBatch();
+    else if (this.log.syncedSequence < this.log.writtenSequence) promise = this.waiters.forRecord(this.log.writtenSequence);
+    else return Promise.resolve();
+    if (this.log.batch.dataSize >= this.batchSizeMax) this.writeBatch();
+    this.scheduleGroupSync();
+    this.truncateIfFull();
+    return promise;
+  }
+
+  /** Snapshots the transaction's ranges into the batch and ends it. */
+  private applyCommit(tx: Transaction): void {
     this.checkWritable();
     const r = tx._resources!;
     const ranges = r.ranges;
@@ -350,23 +383,57 @@ export class Rvm implements TransactionHost {
     if (ranges.count > 0) batch.endCommit();
     this.endTransaction(tx);
     this.counters.commits++;
-    if (flush) {
-      this.counters.flushCommits++;
-      this.flushLog();
-    } else {
-      this.counters.noFlushCommits++;
-      if (batch.dataSize >= this.batchSizeMax) this.writeBatch();
+  }
+
+  private truncateIfFull(): void {
+    if (this.log.recordsSize < this.logSizeMax) return;
+    // The commit has taken effect (and is durable if flushed): a failing
+    // automatic truncation must not make it look failed. It poisons the
+    // instance, so the next call reports it.
+    try {
+      this.truncate();
+    } catch (e) {
+      this.logger?.('truncation-failed', { error: (e as Error).message });
     }
-    if (this.log.recordsSize >= this.logSizeMax) {
-      // The commit has taken effect (and is durable if flushed): a failing
-      // automatic truncation must not make it look failed. It poisons the
-      // instance, so the next call reports it.
-      try {
-        this.truncate();
-      } catch (e) {
-        this.logger?.('truncation-failed', { error: (e as Error).message });
+  }
+
+  /**
+   * Group commit: one fdatasync on the thread pool covers every async commit
+   * made before it starts. It starts on the next turn of the event loop, so
+   * committers resumed by the previous sync join the next batch.
+   */
+  private scheduleGroupSync(): void {
+    if (this.groupSyncScheduled || this.groupSyncInFlight) return;
+    this.groupSyncScheduled = true;
+    setImmediate(() => this.startGroupSync());
+  }
+
+  private startGroupSync(): void {
+    this.groupSyncScheduled = false;
+    if (this.closed || this.poison !== null || !this.waiters.pending) return;
+    try {
+      if (!this.log.batch.isEmpty()) this.writeBatchUnchecked();
+    } catch (e) {
+      this.poisonWith(e, 'writing the log');
+      return;
+    }
+    if (this.log.syncedSequence >= this.log.writtenSequence) {
+      this.waiters.durable(this.log.syncedSequence);
+      return;
+    }
+    this.groupSyncInFlight = true;
+    this.log.syncAsync((error) => {
+      this.groupSyncInFlight = false;
+      if (this.closed) return; // close() made everything durable or failed every waiter
+      if (error !== null) {
+        this.poisonWith(error, 'syncing the log');
+        return;
       }
-    }
+      this.counters.syncs++;
+      this.counters.groupSyncs++;
+      this.waiters.durable(this.log.syncedSequence);
+      if (this.waiters.pending) this.scheduleGroupSync();
+    });
   }
 
   /** @internal */
@@ -495,6 +562,9 @@ export class Rvm implements TransactionHost {
       }
     }
     this.closed = true;
+    if (this.waiters.pending) {
+      this.waiters.fail(this.poison ?? new RvmError('CLOSED', 'The store was closed before this commit became durable.', { dir: this.dir }));
+    }
     for (const tx of [...this.openTransactions]) this.endTransaction(tx);
     for (const segment of this.segmentsByName.values()) {
       segment._mapped = false;
@@ -535,6 +605,7 @@ export class Rvm implements TransactionHost {
     } catch (e) {
       throw this.poisonWith(e, 'writing the log');
     }
+    this.waiters.durable(this.log.syncedSequence);
   }
 
   private writeBatch(): void {
@@ -548,6 +619,7 @@ export class Rvm implements TransactionHost {
   private writeBatchUnchecked(): void {
     const before = this.log.tail;
     this.log.writeBatch();
+    this.waiters.batchWritten(this.log.writtenSequence);
     this.counters.recordsWritten++;
     this.counters.logBytesWritten += this.log.tail - before;
   }
@@ -557,6 +629,8 @@ export class Rvm implements TransactionHost {
     if (this.poison === null && (error.code === 'IO_ERROR' || error.code === 'NO_SPACE')) {
       this.poison = error;
       this.logger?.('poisoned', { error: error.message });
+      // Nothing more will be written, so no pending async commit can become durable.
+      this.waiters.fail(error);
     }
     return error;
   }

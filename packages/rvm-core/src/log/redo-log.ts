@@ -154,6 +154,18 @@ export class RedoLog {
   }
 
   /**
+   * fdatasync on the thread pool: when `callback(null)` runs, every record
+   * written before this call is durable.
+   */
+  syncAsync(callback: (error: Error | null) => void): void {
+    const target = this.writtenSequence;
+    this.storage.syncAsync(this.fd, (error) => {
+      if (error === null && target > this.syncedSequence) this.syncedSequence = target;
+      callback(error);
+    });
+  }
+
+  /**
    * Starts a new generation: new salt, header written to the other slot and
    * synced. Every record of the old generation must already be applied to the
    * segment files and those synced.

@@ -173,6 +173,10 @@ export class NodeStorage implements Storage {
     fs.fdatasyncSync(fd);
   }
 
+  syncAsync(fd: FileHandle, callback: (error: Error | null) => void): void {
+    fs.fdatasync(fd, callback);
+  }
+
   size(fd: FileHandle): number {
     return fs.fstatSync(fd).size;
   }
@@ -256,6 +260,20 @@ export class NodeStorage implements Storage {
     }
     return undefined;
   }
+}
+
+/**
+ * Who holds the lock file at `path`, judged by the table at the top of this file,
+ * without taking, changing or removing anything; null when there is no lock file.
+ * For inspection tools, which must work while another process holds the store.
+ * `held` false with a holder: the file was left by a process that is gone, and the
+ * next open removes it.
+ */
+export function inspectLockFile(path: string): { held: boolean; holder: string } | null {
+  const file = readOwnerFile(path);
+  if (file === null) return null;
+  const verdict = judge(file);
+  return { held: !verdict.abandoned, holder: verdict.holder };
 }
 
 function assertRange(buffer: Uint8Array, bufferOffset: number, length: number, position: number): void {

@@ -449,6 +449,21 @@ export class SimStorage implements Storage {
     inode.pending = [];
   }
 
+  /**
+   * The sync takes effect at the call (one operation, with its crash point
+   * and faults); the callback runs on a later turn of the event loop. A crash
+   * between the two is a sync that completed while nobody heard of it yet.
+   */
+  syncAsync(fd: FileHandle, callback: (error: Error | null) => void): void {
+    let error: Error | null = null;
+    try {
+      this.sync(fd);
+    } catch (e) {
+      error = e as Error;
+    }
+    setImmediate(callback, error);
+  }
+
   size(fd: FileHandle): number {
     const file = this.fds.get(fd);
     const gate = this.gate('size', file?.path, undefined);

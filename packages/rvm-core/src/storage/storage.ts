@@ -26,6 +26,12 @@ export interface Storage {
   write(fd: FileHandle, buffer: Uint8Array, bufferOffset: number, length: number, position: number): number;
   /** fdatasync: the file's data and size are durable when this returns. */
   sync(fd: FileHandle): void;
+  /**
+   * fdatasync without blocking the event loop: `callback` runs later with null
+   * or the error. What is durable on success is at least everything written
+   * before the call.
+   */
+  syncAsync(fd: FileHandle, callback: (error: Error | null) => void): void;
   /** Current size in bytes (including unsynced writes). */
   size(fd: FileHandle): number;
   /** ftruncate: sets the file size, zero-filling when it grows. */

@@ -27,6 +27,8 @@ export interface TransactionHost {
   checkConflict(tx: Transaction, segmentId: number, start: number, end: number): void;
   /** Writes the transaction's new values to the log (and syncs it when flush), then ends it. */
   commitTransaction(tx: Transaction, flush: boolean): void;
+  /** Like a no-flush commit; the promise resolves once the commit is durable (group commit). */
+  commitTransactionAsync(tx: Transaction): Promise<void>;
   /** Forgets the transaction and takes its resources back. */
   endTransaction(tx: Transaction): void;
 }
@@ -164,6 +166,22 @@ export class Transaction {
     // log batch; an error before that (POISONED, LIMIT_EXCEEDED) leaves it open
     // so that it can still abort.
     this.host.commitTransaction(this, options === undefined || options.flush !== false);
+  }
+
+  /**
+   * Commits now (in commit order, like any commit) and returns a promise that
+   * resolves once the commit is durable. Concurrent async commits share one
+   * fdatasync (group commit) run on the thread pool, so the event loop is not
+   * blocked. The promise rejects if the log cannot be made durable (a failed
+   * write or sync, which poisons the instance, or close() of a poisoned
+   * store). Errors found before the commit takes effect (POISONED,
+   * LIMIT_EXCEEDED, TX_CLOSED, CLOSED) are thrown synchronously and leave
+   * the transaction as it was.
+   */
+  commitAsync(): Promise<void> {
+    this.live('commitAsync');
+    this.host.checkOpen();
+    return this.host.commitTransactionAsync(this);
   }
 
   /** Restores every declared byte to its value before the transaction. */
