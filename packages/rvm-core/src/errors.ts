@@ -26,6 +26,8 @@ export type RvmErrorCode =
   | 'LOG_CORRUPT'
   /** The store metadata file is damaged or missing while a log exists. */
   | 'STORE_CORRUPT'
+  /** Inspection (which never creates a store) found no directory, or no store file in it. */
+  | 'STORE_NOT_FOUND'
   /** The files were written by an unknown format version. */
   | 'VERSION_MISMATCH'
   /** A segment file the log refers to is missing. */
