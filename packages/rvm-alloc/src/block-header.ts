@@ -5,7 +5,7 @@
  */
 import { HeapError } from './heap-error.js';
 import type { HeapMemory } from './heap-memory.js';
-import { BLOCK_SIZE_MIN, BLOCKS_OFFSET, FENCE_SIZE, headerCheck, PREV_INUSE } from './layout.js';
+import { BLOCK_SIZE_MIN, BLOCKS_OFFSET, FENCE_SIZE, headerCheck, PREV_INUSE, SALT_WORD } from './layout.js';
 
 /** Throws HEAP_CORRUPT. Out of line so that the hot paths stay small. */
 export function corrupt(offset: number, problem: string): never {
@@ -15,14 +15,14 @@ export function corrupt(offset: number, problem: string): never {
 /** Whether the header at `b` carries a valid check. */
 export function isValidHeader(words: Uint32Array, b: number): boolean {
   const index = b >>> 2;
-  return words[index + 1] === headerCheck(b, words[index]!);
+  return words[index + 1] === headerCheck(b, words[index]!, words[SALT_WORD]!);
 }
 
 /** The sizeFlags of the header at `b`, which must be valid (else HEAP_CORRUPT). */
 export function readHeader(words: Uint32Array, b: number): number {
   const index = b >>> 2;
   const sizeFlags = words[index]!;
-  if (words[index + 1] !== headerCheck(b, sizeFlags)) corrupt(b, 'the block header check does not match');
+  if (words[index + 1] !== headerCheck(b, sizeFlags, words[SALT_WORD]!)) corrupt(b, 'the block header check does not match');
   return sizeFlags;
 }
 
@@ -30,7 +30,7 @@ export function readHeader(words: Uint32Array, b: number): number {
 export function writeHeader(mem: HeapMemory, b: number, sizeFlags: number): void {
   mem.declare(b, 8);
   mem.put(b, sizeFlags);
-  mem.put(b + 4, headerCheck(b, sizeFlags));
+  mem.put(b + 4, headerCheck(b, sizeFlags, mem.words[SALT_WORD]!));
 }
 
 /** Sets or clears PREV_INUSE in the (valid) header at `b`. */

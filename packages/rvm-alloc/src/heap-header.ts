@@ -8,7 +8,7 @@ import type { HeapMemory } from './heap-memory.js';
 import {
   BIN_COUNT_OFFSET, BITMAP_OFFSET, BITMAP_WORD, BITMAP_WORD_COUNT, BLOCKS_OFFSET, BLOCKS_OFFSET_OFFSET, FENCE_SIZE, FLAG_MASK,
   HEAP_FORMAT_VERSION, HEAP_MAGIC, HEAP_SIZE_MAX, HEAP_SIZE_MIN, HEAP_SIZE_OFFSET, INUSE, MAGIC_OFFSET, RESERVED_OFFSET,
-  ROOT_COUNT, ROOT_COUNT_OFFSET, VERSION_OFFSET,
+  ROOT_COUNT, ROOT_COUNT_OFFSET, SALT_OFFSET, VERSION_OFFSET,
 } from './layout.js';
 import { BIN_COUNT } from './size-class.js';
 
@@ -44,7 +44,6 @@ export function checkHeader(words: Uint32Array, segmentSize: number): HeaderProb
     [BIN_COUNT_OFFSET, BIN_COUNT, 'binCount'],
     [ROOT_COUNT_OFFSET, ROOT_COUNT, 'rootCount'],
     [RESERVED_OFFSET, 0, 'reserved'],
-    [RESERVED_OFFSET + 4, 0, 'reserved'],
   ];
   for (const [offset, expected, field] of geometry) {
     const value = words[offset >>> 2]!;
@@ -66,7 +65,7 @@ export function checkHeader(words: Uint32Array, segmentSize: number): HeaderProb
 }
 
 /** Writes a header for an empty heap of `heapSize` bytes (no blocks yet): zero lists, no roots. */
-export function writeHeader(mem: HeapMemory, heapSize: number): void {
+export function writeHeader(mem: HeapMemory, heapSize: number, salt: number): void {
   mem.declare(0, BLOCKS_OFFSET);
   mem.bytes.fill(0, 0, BLOCKS_OFFSET);
   const words = mem.words;
@@ -76,4 +75,5 @@ export function writeHeader(mem: HeapMemory, heapSize: number): void {
   words[BLOCKS_OFFSET_OFFSET >>> 2] = BLOCKS_OFFSET;
   words[BIN_COUNT_OFFSET >>> 2] = BIN_COUNT;
   words[ROOT_COUNT_OFFSET >>> 2] = ROOT_COUNT;
+  words[SALT_OFFSET >>> 2] = salt;
 }

@@ -16,6 +16,7 @@
  * - The heap's size only grows. The segment may be larger than the heap
  *   (growth whose transaction aborted); the next growth adopts those bytes.
  */
+import { randomBytes } from 'node:crypto';
 import type { Rvm, Transaction } from '@rvm/core';
 import { RvmError, Segment } from '@rvm/core';
 import { readHeader } from './block-header.js';
@@ -29,7 +30,7 @@ import type { HeapBlock, HeapStats } from './heap-walk.js';
 import { computeStats, listBlocks } from './heap-walk.js';
 import {
   ALLOC_SIZE_MAX, BLOCK_HEADER_SIZE, BLOCK_SIZE_MIN, BLOCKS_OFFSET, blockSizeFor, FENCE_SIZE, headerCheck, HEAP_SIZE_MAX, HEAP_SIZE_MIN, HEAP_SIZE_WORD,
-  INUSE, PREV_INUSE, ROOT_COUNT, sizeOf,
+  INUSE, PREV_INUSE, ROOT_COUNT, SALT_WORD, sizeOf,
 } from './layout.js';
 import { writeHeader as writeBlockHeader } from './block-header.js';
 import { encodeRootName, findRoot, findUnusedRoot, rootEntryOffset, rootName } from './roots.js';
@@ -46,6 +47,12 @@ export interface HeapOptions {
 export interface HeapFormatOptions extends HeapOptions {
   /** Format even when the segment already holds a heap (its blocks are lost when the transaction commits). Default false. */
   readonly overwrite?: boolean;
+  /**
+   * The salt of the block checks (layout.ts), a u32. Default random, and never
+   * the salt of the heap being overwritten. Set it only to make byte-identical
+   * heaps (golden images, tests).
+   */
+  readonly salt?: number;
 }
 
 /** Smallest automatic growth step. */
@@ -76,9 +83,16 @@ export class Heap {
     }
     const heapSize = Math.min(segment.size - (segment.size % 8), HEAP_SIZE_MAX);
     const heap = new Heap(rvm, segment, sizeMaxOption(options, heapSize));
-    if (options.overwrite !== true && hasMagic(heap.mem.words)) {
+    const formatted = hasMagic(heap.mem.words);
+    if (options.overwrite !== true && formatted) {
       throw new HeapError('HEAP_EXISTS', `Segment "${segment.name}" already holds a heap. Open it with Heap.open(), or pass { overwrite: true } to format it anyway.`, { segment: segment.name });
     }
+    let salt = options.salt ?? randomBytes(4).readUInt32LE(0);
+    if (typeof salt !== 'number' || !Number.isInteger(salt) || salt < 0 || salt > 0xffff_ffff) {
+      throw new HeapError('INVALID_ARGUMENT', `Option salt must be an integer from 0 to 2^32 - 1; got ${String(salt)}.`, { salt });
+    }
+    // Headers of the heap formatted over must not be valid in the new one.
+    if (formatted && salt === heap.mem.words[SALT_WORD]) salt = (salt + 1) >>> 0;
     const mem = heap.mem;
     mem.begin(tx);
     try {
@@ -86,7 +100,7 @@ export class Heap {
       const fence = heapSize - FENCE_SIZE;
       mem.declare(0, BLOCKS_OFFSET + 16);
       mem.declare(fence - 4, 12);
-      writeHeapHeader(mem, heapSize);
+      writeHeapHeader(mem, heapSize, salt);
       pushFree(mem, BLOCKS_OFFSET, fence - BLOCKS_OFFSET);
       writeBlockHeader(mem, fence, INUSE);
     } catch (e) {
@@ -340,7 +354,7 @@ export class Heap {
     const b = offset - BLOCK_HEADER_SIZE;
     const sizeFlags = words[b >>> 2]!;
     const size = sizeOf(sizeFlags);
-    if (words[(b >>> 2) + 1] !== headerCheck(b, sizeFlags) || size === 0) {
+    if (words[(b >>> 2) + 1] !== headerCheck(b, sizeFlags, words[SALT_WORD]!) || size === 0) {
       throw new HeapError('INVALID_OFFSET', `${operation}(${offset}): no block starts there; it is inside a block or was never allocated. Pass an offset that alloc() returned.`, { offset, operation });
     }
     if (size < BLOCK_SIZE_MIN || b + size > fence || (sizeFlags & 4) !== 0) {

@@ -17,7 +17,10 @@
  *      12    4 blocksOffset  BLOCKS_OFFSET, the first block; pins the layout below
  *      16    4 binCount      BIN_COUNT; pins the size classes (size-class.ts)
  *      20    4 rootCount     ROOT_COUNT
- *      24    8 reserved      zero
+ *      24    4 salt          chosen at random by format (a different one when formatting over a
+ *                            heap): mixed into every block check, so that headers left in the
+ *                            segment by an earlier heap are never valid in this one
+ *      28    4 reserved      zero
  *      32   40 binBitmap     10 words; bit (i & 31) of word (i >> 5) is set iff free
  *                            list i is not empty (bits past BIN_COUNT are zero)
  *      72 1208 binHeads      BIN_COUNT offsets: the first block of each free list, 0 if empty
@@ -29,7 +32,7 @@
  *       0    4 sizeFlags     block size (a multiple of 8, >= BLOCK_SIZE_MIN) | INUSE (bit 0)
  *                            | PREV_INUSE (bit 1, the block before this one is allocated);
  *                            bit 2 is zero
- *       4    4 check         headerCheck(b, sizeFlags)
+ *       4    4 check         headerCheck(b, sizeFlags, salt)
  *   free blocks only:
  *       8    4 next          the next block of its free list, 0 at the end
  *      12    4 prev          the previous block of its free list, 0 for the head
@@ -40,9 +43,10 @@
  * block, and a valid check. It stops the walk and coalescing at the end.
  *
  * Rules.
- * - A header at b is valid iff its check equals headerCheck(b, sizeFlags). The
- *   check mixes in the offset, so a header copied elsewhere, zeros, or payload
- *   bytes are not valid (except by a 2^-32 coincidence), and free() tells a
+ * - A header at b is valid iff its check equals headerCheck(b, sizeFlags, salt).
+ *   The check mixes in the offset and the heap's salt, so a header copied
+ *   elsewhere, zeros, payload bytes, or headers of an earlier heap in the same
+ *   segment are not valid (except by a 2^-32 coincidence), and free() tells a
  *   block start from an interior or never-allocated offset.
  * - free() clears INUSE of the block it frees even when the block is absorbed
  *   by a free neighbour, and a header is only written with INUSE set when its
@@ -66,7 +70,8 @@ export const HEAP_SIZE_OFFSET = 8;
 export const BLOCKS_OFFSET_OFFSET = 12;
 export const BIN_COUNT_OFFSET = 16;
 export const ROOT_COUNT_OFFSET = 20;
-export const RESERVED_OFFSET = 24;
+export const SALT_OFFSET = 24;
+export const RESERVED_OFFSET = 28;
 export const BITMAP_OFFSET = 32;
 export const BITMAP_WORD_COUNT = 10;
 export const HEADS_OFFSET = 72;
@@ -77,6 +82,7 @@ export const BLOCKS_OFFSET = 2304;
 
 /** Word indexes (byte offset / 4) of the header fields the hot path reads. */
 export const HEAP_SIZE_WORD = HEAP_SIZE_OFFSET >>> 2;
+export const SALT_WORD = SALT_OFFSET >>> 2;
 export const BITMAP_WORD = BITMAP_OFFSET >>> 2;
 export const HEADS_WORD = HEADS_OFFSET >>> 2;
 
@@ -99,11 +105,11 @@ export const BLOCK_SIZE_MAX = HEAP_SIZE_MAX - BLOCKS_OFFSET - FENCE_SIZE;
 export const ALLOC_SIZE_MAX = BLOCK_SIZE_MAX - BLOCK_HEADER_SIZE;
 
 /**
- * The check word of a block header: murmur3's finaliser over the offset and
- * sizeFlags. Returns an unsigned 32-bit value.
+ * The check word of a block header: murmur3's finaliser over the offset,
+ * sizeFlags and the heap's salt. Returns an unsigned 32-bit value.
  */
-export function headerCheck(offset: number, sizeFlags: number): number {
-  let h = Math.imul(offset ^ HEAP_MAGIC, 0x9e3779b1) ^ sizeFlags;
+export function headerCheck(offset: number, sizeFlags: number, salt: number): number {
+  let h = Math.imul(offset ^ salt, 0x9e3779b1) ^ sizeFlags;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;

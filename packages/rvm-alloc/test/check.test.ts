@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BITMAP_OFFSET, BLOCKS_OFFSET, HEADS_OFFSET, headerCheck, INUSE, PREV_INUSE } from '../src/layout.js';
+import { BITMAP_OFFSET, BLOCKS_OFFSET, HEADS_OFFSET, headerCheck as check, INUSE, PREV_INUSE, SALT_OFFSET } from '../src/layout.js';
 import { binIndex } from '../src/size-class.js';
 import { errorOf, simHeap, type SimHeap } from './helpers/sim-heap.js';
 
@@ -19,6 +19,11 @@ function scene(): SimHeap & { a: number; b: number; c: number; free: number } {
   tx.commit();
   expect(sim.heap.check()).toBeNull();
   return { ...sim, a, b, c, free: BLOCKS_OFFSET };
+}
+
+/** The check word of a header at `b` in this heap. */
+function headerCheck(b: number, sizeFlags: number, sim: SimHeap): number {
+  return check(b, sizeFlags, sim.segment.bytes.readUInt32LE(SALT_OFFSET));
 }
 
 /** Writes a u32 at `offset` in a transaction, returns check(), and aborts. */
@@ -44,10 +49,10 @@ describe('check() reports the first violation precisely', () => {
     const tx = s.rvm.begin();
     tx.setRange(s.segment, b, 8);
     s.segment.bytes.writeUInt32LE(512 + INUSE + PREV_INUSE, b);
-    s.segment.bytes.writeUInt32LE(headerCheck(b, 512 + INUSE + PREV_INUSE), b + 4);
+    s.segment.bytes.writeUInt32LE(headerCheck(b, 512 + INUSE + PREV_INUSE, s), b + 4);
     expect(s.heap.check()).toBe(`offset ${b}: block of 512 bytes runs past the fence at ${8192 - 8}`);
     s.segment.bytes.writeUInt32LE(16 + INUSE + PREV_INUSE, b);
-    s.segment.bytes.writeUInt32LE(headerCheck(b, 16 + INUSE + PREV_INUSE), b + 4);
+    s.segment.bytes.writeUInt32LE(headerCheck(b, 16 + INUSE + PREV_INUSE, s), b + 4);
     expect(s.heap.check()).toBe(`offset ${b}: block size 16 is below the minimum 24`);
     tx.abort();
   });
@@ -59,7 +64,7 @@ describe('check() reports the first violation precisely', () => {
     const tx = s.rvm.begin();
     tx.setRange(s.segment, b, 8);
     s.segment.bytes.writeUInt32LE(flags, b);
-    s.segment.bytes.writeUInt32LE(headerCheck(b, flags), b + 4);
+    s.segment.bytes.writeUInt32LE(headerCheck(b, flags, s), b + 4);
     expect(s.heap.check()).toBe(`offset ${b}: PREV_INUSE is false but the block before is allocated`);
     tx.abort();
   });
@@ -104,7 +109,7 @@ describe('check() reports the first violation precisely', () => {
     const tx = s.rvm.begin();
     tx.setRange(s.segment, b, 8);
     s.segment.bytes.writeUInt32LE(flags, b);
-    s.segment.bytes.writeUInt32LE(headerCheck(b, flags), b + 4);
+    s.segment.bytes.writeUInt32LE(headerCheck(b, flags, s), b + 4);
     expect(s.heap.check()).toBe(`offset ${b}: two adjacent free blocks (a free was not coalesced)`);
     tx.abort();
   });

@@ -17,6 +17,7 @@ const GOLDEN_V1: ReadonlyArray<readonly [number, number]> = [
   [12, 0x00000900], // blocksOffset 2304
   [16, 0x0000012e], // binCount 302
   [20, 0x00000020], // rootCount 32
+  [24, 0x5eed5a17], // salt (pinned by the format option)
   [32, 0x00000002], // bitmap word 0: list 1 (blocks of 32 bytes) is not empty
   [48, 0x00000004], // bitmap word 4: list 130 (blocks of 1536 .. 1663 bytes) is not empty
   [76, 0x00000f68], // head of list 1: the free block at 3944
@@ -24,20 +25,20 @@ const GOLDEN_V1: ReadonlyArray<readonly [number, number]> = [
   [1280, 0x00000f90], // root 0: offset 3984
   [1284, 0x6e69616d], // root 0: name "main"
   [2304, 0x00000652], // block 2304: size 1616, free, PREV_INUSE
-  [2308, 0xa643706a], //   its check (links at 2312, 2316 are 0)
+  [2308, 0x30748bfc], //   its check (links at 2312, 2316 are 0)
   [3916, 0x00000650], //   its footer: 1616
   [3920, 0x00000019], // block 3920: size 24, in use, block before free (alloc(1))
-  [3924, 0x7cfa31f3], //   its check
+  [3924, 0x35fed4ba], //   its check
   [3940, 0x00000668], //   stale payload: a footer from before this block was carved
   [3944, 0x00000022], // block 3944: size 32, free, PREV_INUSE (freed alloc(24))
-  [3948, 0xfc660dd4], //   its check (links 0)
+  [3948, 0xec495ec9], //   its check (links 0)
   [3972, 0x00000020], //   its footer: 32
   [3976, 0x00000071], // block 3976: size 112, in use, block before free (alloc(100))
-  [3980, 0xb25e0ffc], //   its check
+  [3980, 0xa5ff7626], //   its check
   [3984, 0x61746164], //   payload "data"
   [4084, 0x000006f8], //   stale payload: the first free block's footer
   [4088, 0x00000003], // fence: size 0, in use, PREV_INUSE
-  [4092, 0xea93fbde], //   its check
+  [4092, 0xbb76ad28], //   its check
 ];
 
 function store(): { rvm: Rvm; storage: SimStorage } {
@@ -51,7 +52,7 @@ describe('heap format version 1', () => {
     const { rvm } = store();
     const segment = rvm.map('golden', 4096);
     const tx = rvm.begin();
-    const heap = Heap.format(rvm, tx, segment);
+    const heap = Heap.format(rvm, tx, segment, { salt: 0x5eed5a17 });
     const a = heap.alloc(tx, 100);
     const b = heap.alloc(tx, 24);
     const c = heap.alloc(tx, 1);

@@ -33,6 +33,21 @@ describe('format and open', () => {
     expect(sim.heap.check()).toBeNull();
   });
 
+  it('formatting over a heap changes the salt, so old offsets are invalid in the new heap', () => {
+    const sim = simHeap(1 << 16);
+    let tx = sim.rvm.begin();
+    const old = [sim.heap.alloc(tx, 100), sim.heap.alloc(tx, 5000), sim.heap.alloc(tx, 24)];
+    tx.commit();
+    const salt = sim.segment.bytes.readUInt32LE(24);
+    tx = sim.rvm.begin();
+    const heap = Heap.format(sim.rvm, tx, sim.segment, { overwrite: true, salt });
+    expect(sim.segment.bytes.readUInt32LE(24)).toBe((salt + 1) >>> 0);
+    for (const offset of old) expect(codeOf(() => heap.free(tx, offset))).toBe('INVALID_OFFSET');
+    expect(heap.check()).toBeNull();
+    tx.commit();
+    expect(codeOf(() => Heap.format(sim.rvm, sim.rvm.begin(), sim.segment, { overwrite: true, salt: -1 }))).toBe('INVALID_ARGUMENT');
+  });
+
   it('a format that aborts leaves the segment without a heap', () => {
     const storage = new SimStorage();
     const rvm = Rvm.open('/s', { storage });
