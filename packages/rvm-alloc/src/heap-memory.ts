@@ -9,9 +9,10 @@
  *   operation refreshes first and again after growing; nothing else is cached.
  * - Declaration filter: a slot whose stamp equals `filterStamp` names an
  *   8-byte granule that `filterTx` has declared with setRange. Declared ranges
- *   stay declared until the transaction ends, and a transaction object is never
- *   reused, so skipping setRange for such a granule changes nothing (setRange
- *   would return at once). A new transaction gets a new stamp.
+ *   stay declared until the transaction ends, and a transaction is known by its
+ *   object and its id (ids are never reused by an Rvm), so skipping setRange
+ *   for such a granule changes nothing (setRange would return at once). Another
+ *   transaction gets a new stamp; a closed one never reaches the filter.
  * - Every declaration covers whole granules, so a granule marked in the filter
  *   is declared in full.
  * - The journal holds (word index, old value) for every put() since begin(),
@@ -31,6 +32,7 @@ export class HeapMemory {
   words: Uint32Array;
   private tx: Transaction | null = null;
   private filterTx: Transaction | null = null;
+  private filterTxId = -1;
   private filterStamp = 0;
   private readonly filterGranules = new Int32Array(FILTER_SLOT_COUNT).fill(-1);
   private readonly filterStamps = new Int32Array(FILTER_SLOT_COUNT);
@@ -59,8 +61,9 @@ export class HeapMemory {
   begin(tx: Transaction): void {
     // A closed transaction must not reach the filter: setRange reports TX_CLOSED.
     if (!tx.open) tx.setRange(this.segment, 0, 0);
-    if (tx !== this.filterTx) {
+    if (tx !== this.filterTx || tx.id !== this.filterTxId) {
       this.filterTx = tx;
+      this.filterTxId = tx.id;
       this.filterStamp++;
       if (this.filterStamp === 0x7fff_ffff) {
         this.filterStamp = 1;
