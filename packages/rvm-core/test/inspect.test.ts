@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { inspectStore, readLogRecords, verifyStore } from '../src/inspect/index.js';
+import { inspectStore, inspectStoreFile, readLogRecords, readSegmentBytes, verifyStore } from '../src/inspect/index.js';
 import { scanLogOnce } from '../src/inspect/log-snapshot.js';
 import { readOnlyStorage } from '../src/inspect/read-only-storage.js';
 import { Rvm, RvmError } from '../src/index.js';
@@ -106,6 +106,28 @@ describe('readLogRecords', () => {
     expect(readLogRecords(dir, { offsetTo: 8 }).records.map((r) => r.sequence)).toEqual([1]);
     expect(thrownCode(() => readLogRecords(dir, { offsetFrom: 10, offsetTo: 5 }))).toBe('INVALID_ARGUMENT');
     expect(thrownCode(() => readLogRecords(dir, { offsetFrom: -1 }))).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('readSegmentBytes and inspectStoreFile', () => {
+  it('shows the bytes recovery would leave, or the file alone, without recovering', () => {
+    const dir = tempDir();
+    storeWith(dir, [['a', 0, 16], ['b', 100, 8], ['a', 8, 16], ['a', 4000, 200]]).close();
+    const logBefore = fs.readFileSync(`${dir}/log`);
+    const fromLog = readSegmentBytes(dir, 'a', { offset: 4, length: 24 });
+    expect(fromLog).toMatchObject({ segment: 'a', size: 8192, offset: 4, recordCount: 2 });
+    const fileOnly = readSegmentBytes(dir, 'a', { offset: 4, length: 24, fromLog: false });
+    expect(fileOnly.bytes.every((b) => b === 0)).toBe(true);
+    expect(fileOnly.log).toBeNull();
+    expect(readSegmentBytes(dir, 'a', { offset: 8100 }).bytes.length).toBe(92);
+    expect(thrownCode(() => readSegmentBytes(dir, 'a', { offset: 8193 }))).toBe('OUT_OF_RANGE');
+    expect(thrownCode(() => readSegmentBytes(dir, 'c'))).toBe('SEGMENT_NOT_FOUND');
+    expect(fs.readFileSync(`${dir}/log`).equals(logBefore)).toBe(true);
+    const whole = readSegmentBytes(dir, 'a').bytes;
+    const rvm = Rvm.open(dir);
+    expect(rvm.map('a').bytes.equals(whole)).toBe(true);
+    expect(inspectStoreFile(dir)).toEqual({ formatVersion: 1, storeId: inspectStore(dir).storeId, createdAt: expect.any(Number) });
+    rvm.close();
   });
 });
 

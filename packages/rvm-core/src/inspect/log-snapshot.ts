@@ -59,9 +59,9 @@ export interface LogSummary {
 }
 
 /**
- * What the log holds after its last valid record. scanLog's own `tornTail` is
- * true whenever any byte follows, which is always once the file has been
- * preallocated, so inspection looks at the bytes there itself:
+ * What the log holds after its last valid record. scanLog's `tornTail` says
+ * only whether recovery must start a new generation there, so inspection
+ * looks at the bytes itself:
  *
  *   tail       bytes at the end of the valid records
  *   'end'      none: the file ends there
@@ -125,7 +125,7 @@ export function scanLogOnce(storage: Storage, dir: string, storeId: Buffer, visi
         visit?.(record, position, fileSize);
       });
       assert(result.recordCount === recordCount, 'the scan reports the records it visited');
-      const tail = result.tornTail ? classifyTail(storage, log.fd, result.endOffset, salt) : 'end';
+      const tail = result.endOffset < fileSize ? classifyTail(storage, log.fd, result.endOffset, salt) : 'end';
       return {
         fileSize, generation, salt, startSequence, recordCount,
         recordsSize: result.endOffset - LOG_RECORDS_OFFSET,

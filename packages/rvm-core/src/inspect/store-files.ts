@@ -11,6 +11,7 @@ import { readFully } from '../storage/file-io.js';
 import { inspectLockFile } from '../storage/node-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { joinPath } from '../storage/storage.js';
+import { readOnlyStorage } from './read-only-storage.js';
 
 export interface SegmentFileInfo {
   readonly name: string;
@@ -45,6 +46,23 @@ export function readStoreMeta(storage: Storage, dir: string): StoreMeta {
   } finally {
     storage.close(fd);
   }
+}
+
+export interface StoreFileInfo {
+  readonly formatVersion: number;
+  /** 32 hex digits; every log header of the store carries it. */
+  readonly storeId: string;
+  /** When the store was created, in milliseconds since the epoch. */
+  readonly createdAt: number;
+}
+
+/**
+ * Checks that `dir` holds a store, reading only its store file: the cheap check
+ * before Rvm.open, which would create a store where there is none.
+ */
+export function inspectStoreFile(dir: string, options: { readonly storage?: Storage } = {}): StoreFileInfo {
+  const meta = readStoreMeta(readOnlyStorage(options.storage), dir);
+  return { formatVersion: meta.version, storeId: meta.storeId.toString('hex'), createdAt: meta.createdAt };
 }
 
 /** Every `<name>.seg` file of the directory with its size, sorted by name. */
