@@ -23,6 +23,26 @@ export function medianRate(round: () => number): number {
   return rates[rates.length >> 1]!;
 }
 
+export async function medianRateAsync(round: () => Promise<number>): Promise<number> {
+  const rates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    const ops = await round();
+    rates.push(ops / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  rates.sort((a, b) => a - b);
+  return rates[rates.length >> 1]!;
+}
+
+export async function withTempDirAsync<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'rvm-bench-'));
+  try {
+    return await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function withTempDir<T>(body: (dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'rvm-bench-'));
   try {

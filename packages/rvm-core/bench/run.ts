@@ -4,10 +4,11 @@
  * same record size, no-flush commits against a bare loop doing the same
  * copies. Run: `pnpm --filter @rvm/core bench` (BENCH_QUICK=1 for a short run).
  */
-import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Rvm } from '../src/index.js';
-import { medianRate, printRows, QUICK, type Row, withTempDir } from './measure.js';
+import { medianRate, medianRateAsync, printRows, QUICK, type Row, withTempDir, withTempDirAsync } from './measure.js';
 
 const RECORD_SIZE = 128;
 const SYNC_OPS = QUICK ? 500 : 3000;
@@ -117,6 +118,68 @@ function recoveryAndTruncation(dir: string): { recoveryMBs: number; truncationMB
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
   return { recoveryMBs: median(recoveryRates), truncationMBs: median(truncationRates), logMB: logBytes / 1e6 };
 }
+
+const COMMITTERS = 64;
+const GROUP_OPS = QUICK ? 4000 : 20_000;
+
+/** Raw group commit: COMMITTERS records coalesced into one write, then one fdatasync on the thread pool. */
+async function rawGroupLoop(dir: string): Promise<number> {
+  const record = Buffer.alloc(RECORD_SIZE + 72, 7);
+  const batch = Buffer.alloc(record.length * COMMITTERS, 7);
+  const sync = promisify(fdatasync);
+  return medianRateAsync(async () => {
+    const fd = openSync(join(dir, `group-${Math.random()}`), 'w');
+    writeSync(fd, Buffer.alloc(GROUP_OPS * record.length), 0, GROUP_OPS * record.length, 0);
+    fdatasyncSync(fd);
+    let pos = 0;
+    for (let done = 0; done < GROUP_OPS; done += COMMITTERS) {
+      writeSync(fd, batch, 0, batch.length, pos);
+      pos += batch.length;
+      await sync(fd);
+    }
+    closeSync(fd);
+    return GROUP_OPS;
+  });
+}
+
+/** COMMITTERS concurrent async committers of one 128-byte range; returns commits/s and latency percentiles in ms. */
+async function groupCommitLoop(rvm: Rvm): Promise<{ rate: number; p50: number; p99: number }> {
+  const seg = rvm.map('group', COMMITTERS * RECORD_SIZE);
+  const latencies = new Float64Array(GROUP_OPS);
+  let next = 0;
+  const rate = await medianRateAsync(async () => {
+    next = 0;
+    const worker = async (slot: number) => {
+      while (next < GROUP_OPS) {
+        const i = next++;
+        const start = process.hrtime.bigint();
+        const tx = rvm.begin();
+        tx.setRange(seg, slot * RECORD_SIZE, RECORD_SIZE);
+        seg.bytes.writeUInt32LE(i, slot * RECORD_SIZE);
+        await tx.commitAsync();
+        latencies[i] = Number(process.hrtime.bigint() - start) / 1e6;
+      }
+    };
+    await Promise.all(Array.from({ length: COMMITTERS }, (_, slot) => worker(slot)));
+    return GROUP_OPS;
+  });
+  rvm.unmap(seg);
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  return { rate, p50: sorted[Math.floor(sorted.length * 0.5)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
+}
+
+await withTempDirAsync(async (dir) => {
+  const rawGroup = await rawGroupLoop(dir);
+  const rvm = Rvm.open(join(dir, 'group-store'));
+  const group = await groupCommitLoop(rvm);
+  rvm.close();
+  printRows(`group commit, ${COMMITTERS} concurrent committers (${dir})`, [
+    { workload: `raw ${COMMITTERS} records per write + fdatasync`, value: rawGroup, unit: 'records/s' },
+    { workload: `commitAsync x ${COMMITTERS}, 1 x 128 B`, value: group.rate, unit: 'commits/s', reference: 'raw group', referenceValue: rawGroup, target: '>= 0.8x', met: group.rate / rawGroup >= 0.8 },
+    { workload: 'commitAsync latency p50', value: group.p50, unit: 'ms' },
+    { workload: 'commitAsync latency p99', value: group.p99, unit: 'ms' },
+  ]);
+});
 
 withTempDir((dir) => {
   const rows: Row[] = [];

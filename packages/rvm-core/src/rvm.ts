@@ -45,6 +45,13 @@ export interface RvmOptions {
   readonly logSizeMax?: number;
   /** Bytes of no-flush commits held in memory before they are written (unsynced) to the log. Default 4 MiB. */
   readonly batchSizeMax?: number;
+  /**
+   * How a commit that fills the log truncates it: 'background' (default)
+   * starts truncateAsync(); 'sync' truncates before the commit returns.
+   */
+  readonly truncation?: 'background' | 'sync';
+  /** Bytes of pages a background truncation writes per turn of the event loop. Default 1 MiB. */
+  readonly truncationSliceSize?: number;
   /** Reports what the store does (recovery, truncation, sizes). */
   readonly logger?: RvmLogger;
   /** Shorthand for a logger that prints to stderr. */
@@ -107,7 +114,9 @@ export class Rvm implements TransactionHost {
   private readonly touched = new Set<string>();
   private readonly openTransactions: Transaction[] = [];
   private readonly resourcePool: TransactionResources[] = [];
-  private pageWriter: PageWriter | null = null;
+  private readonly pageWriter: PageWriter;
+  /** The truncation running in the background, if any (see truncateAsync). */
+  private background: Promise<void> | null = null;
   private readonly waiters = new DurabilityWaiters();
   private groupSyncScheduled = false;
   private groupSyncInFlight = false;
@@ -122,9 +131,13 @@ export class Rvm implements TransactionHost {
     private readonly log: RedoLog,
     private readonly logSizeMax: number,
     private readonly batchSizeMax: number,
+    private readonly truncation: 'background' | 'sync',
+    private readonly sliceSize: number,
     private readonly logger: RvmLogger | null,
     private readonly recovery: RecoveryReport,
-  ) {}
+  ) {
+    this.pageWriter = new PageWriter(storage);
+  }
 
   /**
    * Opens (creating if missing) the store in `dir`, recovering it after a crash:
@@ -136,6 +149,9 @@ export class Rvm implements TransactionHost {
     const logSizeMax = positiveIntegerOption(options.logSizeMax, LOG_SIZE_MAX_DEFAULT, 'logSizeMax');
     const batchSizeMax = positiveIntegerOption(options.batchSizeMax, BATCH_SIZE_MAX_DEFAULT, 'batchSizeMax');
     const logger = options.logger ?? (options.verbose === true ? stderrLogger : null);
+    const truncation = options.truncation ?? 'background';
+    const sliceSize = positiveIntegerOption(options.truncationSliceSize, BACKGROUND_SLICE_SIZE, 'truncationSliceSize');
+    if (truncation !== 'background' && truncation !== 'sync') throw new RvmError('INVALID_ARGUMENT', `Option truncation must be 'background' or 'sync'; got ${String(truncation)}.`, { option: 'truncation' });
     try {
       storage.mkdir(dir);
     } catch (e) {
@@ -160,7 +176,7 @@ export class Rvm implements TransactionHost {
       removeTempFiles(storage, dir);
       const recovery: RecoveryReport = { recordCount: applied.recordCount, logBytes: applied.logBytes, tornTail: applied.tornTail, durationMs: performance.now() - started };
       logger?.('recovered', { dir, ...recovery, bytesApplied: applied.bytesApplied, segmentsWritten: applied.segmentsWritten, generation: log.header.generation });
-      return new Rvm(dir, storage, log, logSizeMax, batchSizeMax, logger, recovery);
+      return new Rvm(dir, storage, log, logSizeMax, batchSizeMax, truncation, sliceSize, logger, recovery);
     } catch (e) {
       try {
         log?.close();
@@ -385,8 +401,21 @@ export class Rvm implements TransactionHost {
     this.counters.commits++;
   }
 
+  /**
+   * Past logSizeMax a commit starts a truncation in the background; past
+   * twice that (a program that never yields to the event loop, or a disk
+   * slower than the commits) it truncates synchronously.
+   */
   private truncateIfFull(): void {
-    if (this.log.recordsSize < this.logSizeMax) return;
+    const size = this.log.recordsSize;
+    if (size < this.logSizeMax) return;
+    if (size < 2 * this.logSizeMax && this.truncation === 'background') {
+      if (this.background === null) {
+        // Failures poison the instance and are reported by the next call.
+        this.truncateAsync().catch((e: unknown) => this.logger?.('truncation-failed', { error: (e as Error).message }));
+      }
+      return;
+    }
     // The commit has taken effect (and is durable if flushed): a failing
     // automatic truncation must not make it look failed. It poisons the
     // instance, so the next call reports it.
@@ -395,6 +424,84 @@ export class Rvm implements TransactionHost {
     } catch (e) {
       this.logger?.('truncation-failed', { error: (e as Error).message });
     }
+  }
+
+  /**
+   * Truncates without stopping the world: pages changed since the last
+   * truncation are written from memory in slices of about 1 MiB, one slice per
+   * turn of the event loop, while commits go on; the segment files are synced
+   * on the thread pool; pages that commits dirty meanwhile are caught by
+   * further passes; a last, short synchronous truncate() writes what is left,
+   * syncs and reclaims the log. Until that last step the log holds every
+   * change, so a crash at any point is recovered by replaying it. Resolves
+   * when the log has been reclaimed; joins a truncation already running.
+   */
+  truncateAsync(): Promise<void> {
+    this.checkWritable();
+    return (this.background ??= this.runBackgroundTruncation().finally(() => {
+      this.background = null;
+    }));
+  }
+
+  private async runBackgroundTruncation(): Promise<void> {
+    const started = performance.now();
+    const before = this.pageWriter.bytesWritten;
+    for (let pass = 0; pass < BACKGROUND_PASS_COUNT_MAX; pass++) {
+      let dirtyPages = 0;
+      for (const segment of [...this.segmentsByName.values()]) {
+        if (!segment._dirty.any) continue;
+        let page = 0;
+        while (page >= 0) {
+          await nextTurn();
+          await this.syncLogAsync();
+          // From here to the write nothing yields, so no commit can slip in.
+          this.checkWritable();
+          if (!segment._mapped) break;
+          // The write-ahead rule: a page may reach its segment file only after
+          // the log records of every commit it holds are durable; otherwise a
+          // crash could keep part of a commit the log does not have.
+          this.flushLog();
+          try {
+            page = this.pageWriter.write(segment, this.openTransactions, page, this.sliceSize);
+          } catch (e) {
+            throw this.poisonWith(e, 'truncating the log');
+          }
+        }
+        if (segment._mapped) await this.syncSegmentAsync(segment);
+        dirtyPages += countDirty(segment);
+      }
+      if (dirtyPages <= BACKGROUND_FINAL_PAGE_COUNT_MAX) break;
+    }
+    this.checkWritable();
+    this.logger?.('truncation-background', { bytesWritten: this.pageWriter.bytesWritten - before, durationMs: performance.now() - started });
+    this.truncate();
+  }
+
+  /** Writes the batch and syncs the log on the thread pool, so that the flushLog() before a slice rarely has to block. */
+  private async syncLogAsync(): Promise<void> {
+    this.checkWritable();
+    if (!this.log.batch.isEmpty()) this.writeBatch();
+    if (this.log.syncedSequence >= this.log.writtenSequence) return;
+    await new Promise<void>((resolve, reject) => {
+      this.log.syncAsync((error) => {
+        if (error === null) {
+          this.counters.syncs++;
+          this.waiters.durable(this.log.syncedSequence);
+          resolve();
+        } else {
+          reject(this.poisonWith(error, 'syncing the log'));
+        }
+      });
+    });
+  }
+
+  private syncSegmentAsync(segment: Segment): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.storage.syncAsync(segment.fd, (error) => {
+        if (error === null || !segment._mapped || this.closed) resolve();
+        else reject(this.poisonWith(error, `syncing segment "${segment.name}"`));
+      });
+    });
   }
 
   /**
@@ -474,13 +581,15 @@ export class Rvm implements TransactionHost {
     try {
       if (fromMemory) {
         // Every logged change is in memory: write the dirty pages, sync, reset.
-        const writer = (this.pageWriter ??= new PageWriter(this.storage));
+        const writer = this.pageWriter;
+        const before = writer.bytesWritten;
         for (const segment of this.segmentsByName.values()) {
           if (!segment._dirty.any) continue;
-          bytesWritten += writer.write(segment, this.openTransactions);
+          writer.write(segment, this.openTransactions, 0, Infinity);
           this.storage.sync(segment.fd);
         }
         this.log.reset();
+        bytesWritten = writer.bytesWritten - before;
       } else {
         bytesWritten = applyLog(this.storage, this.dir, this.log, this.log.tail, this.log.tail, this.segmentFds).bytesApplied;
       }
@@ -656,6 +765,22 @@ export class Rvm implements TransactionHost {
 }
 
 const READ_CHUNK_SIZE = 1 << 30;
+/** Default bytes of pages one background slice writes before yielding to the event loop. */
+const BACKGROUND_SLICE_SIZE = 1024 * 1024;
+/** Passes over the dirty pages before the final synchronous step, at most. */
+const BACKGROUND_PASS_COUNT_MAX = 4;
+/** Dirty pages left after a pass that are few enough for the final synchronous step. */
+const BACKGROUND_FINAL_PAGE_COUNT_MAX = 256;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function countDirty(segment: Segment): number {
+  let count = 0;
+  for (const flag of segment._dirty.flags) count += flag;
+  return count;
+}
 
 function lock(storage: Storage, lockPath: string): void {
   try {

@@ -121,9 +121,9 @@ describe('map, commit, reopen', () => {
     again.close();
   });
 
-  it('truncates automatically past logSizeMax', () => {
+  it('truncates automatically past logSizeMax (truncation: sync)', () => {
     const dir = tempDir();
-    const rvm = Rvm.open(dir, { logSizeMax: 64 * 1024 });
+    const rvm = Rvm.open(dir, { logSizeMax: 64 * 1024, truncation: 'sync' });
     const seg = rvm.map('s', 1 << 20);
     for (let i = 0; i < 200; i++) {
       const tx = rvm.begin();
@@ -138,6 +138,46 @@ describe('map, commit, reopen', () => {
     const again = Rvm.open(dir);
     const s = again.map('s');
     for (let i = 0; i < 200; i++) expect(s.bytes[i * 1024 + 5]).toBe(i & 0xff);
+    again.close();
+  });
+
+  it('a program that never yields still gets truncated synchronously at twice logSizeMax (truncation: background)', () => {
+    const dir = tempDir();
+    const rvm = Rvm.open(dir, { logSizeMax: 64 * 1024 });
+    const seg = rvm.map('s', 1 << 20);
+    for (let i = 0; i < 300; i++) {
+      const tx = rvm.begin();
+      tx.setRange(seg, i * 1024, 1024);
+      seg.bytes.fill(i & 0xff, i * 1024, i * 1024 + 1024);
+      tx.commit();
+    }
+    expect(rvm.query().counters.truncations).toBeGreaterThan(0);
+    expect(rvm.query().logSize).toBeLessThan(2 * 64 * 1024 + 2048);
+    rvm.close();
+  });
+
+  it('truncates in the background while commits go on', async () => {
+    const dir = tempDir();
+    const rvm = Rvm.open(dir, { logSizeMax: 256 * 1024 });
+    const seg = rvm.map('s', 4 << 20);
+    let truncationsSeen = 0;
+    for (let i = 0; i < 3000; i++) {
+      const tx = rvm.begin();
+      const offset = ((i * 7919) % 4096) * 1024;
+      tx.setRange(seg, offset, 512);
+      seg.bytes.fill(i & 0xff, offset, offset + 512);
+      tx.commit({ flush: i % 10 === 0 });
+      if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+      truncationsSeen = rvm.query().counters.truncations;
+    }
+    expect(truncationsSeen).toBeGreaterThan(0);
+    await rvm.truncateAsync();
+    expect(rvm.query().logSize).toBe(0);
+    const expected = Buffer.from(seg.bytes);
+    rvm.close();
+    const again = Rvm.open(dir);
+    expect(again.query().recovery.recordCount).toBe(0);
+    expect(again.map('s').bytes.equals(expected)).toBe(true);
     again.close();
   });
 

@@ -31,7 +31,7 @@ export interface ScanResult {
   /** Sequence number the next record must carry. */
   readonly nextSequence: number;
   readonly recordCount: number;
-  /** Bytes at endOffset that held an invalid record and were discarded as a torn tail (0 when the log ended cleanly). */
+  /** Whether the log ended in an invalid record (a torn write, discarded) rather than in zeros or the end of the file. */
   readonly tornTail: boolean;
 }
 
@@ -52,9 +52,12 @@ export function scanLog(
     const size = validRecordAt(window, pos, header.salt);
     if (size < 0 || recordSequence(window.buf, window.ensure(pos, size)) !== sequence) {
       if (knownEnd >= 0) throw corrupt(pos, sequence, 'a record the log wrote in this process no longer validates');
-      const atEnd = window.ensure(pos, RECORD_HEADER_SIZE) < 0;
-      if (!atEnd) proveTornTail(window, pos, header.salt, sequence);
-      return { endOffset: pos, nextSequence: sequence, recordCount: count, tornTail: !atEnd };
+      const index = window.ensure(pos, RECORD_HEADER_SIZE);
+      if (index < 0) return { endOffset: pos, nextSequence: sequence, recordCount: count, tornTail: false };
+      // Zeros (the preallocated part of the file) end the log cleanly; anything else is a torn write.
+      const tornTail = window.buf.readUInt32LE(index) !== 0;
+      proveTornTail(window, pos, header.salt, sequence);
+      return { endOffset: pos, nextSequence: sequence, recordCount: count, tornTail };
     }
     const index = window.ensure(pos, size);
     const parsed = parseRecord(window.buf, index);

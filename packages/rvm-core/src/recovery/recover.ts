@@ -39,7 +39,10 @@ export function applyLog(storage: Storage, dir: string, log: RedoLog, fileSize: 
     throw e;
   }
   const segmentsWritten = applier.finish();
-  if (result.recordCount > 0 || result.tornTail) {
+  // Reset whenever anything follows the header, so that bytes after the end
+  // found here (a torn record, or records it proved unsynced) can never be
+  // read as part of the next generation.
+  if (result.recordCount > 0 || result.endOffset < fileSize) {
     log.setEnd(result.endOffset, result.nextSequence);
     log.reset();
   }

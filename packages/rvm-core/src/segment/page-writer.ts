@@ -6,7 +6,8 @@
  * (with restore on, the undo copy of a declared byte is its committed value:
  * no other transaction can commit it while it is declared, see
  * Rvm.checkConflict). The caller must not use this while an open no-restore
- * transaction has declared bytes: their committed values exist only in the log.
+ * transaction has declared bytes: their committed values exist only in the log
+ * (write() skips such a segment).
  *
  * Crash safety: every page written holds only committed bytes, equal to what
  * replaying the whole log would produce, and the log is reset only after the
@@ -23,23 +24,42 @@ const RUN_SIZE_MAX = 1024 * 1024;
 
 export class PageWriter {
   private readonly staging = Buffer.allocUnsafe(RUN_SIZE_MAX);
+  /** Bytes written since construction. */
+  bytesWritten = 0;
 
   constructor(private readonly storage: Storage) {}
 
-  /** Writes the dirty pages of `segment`; returns the bytes written. Does not sync. */
-  write(segment: Segment, openTransactions: readonly Transaction[]): number {
+  /**
+   * Writes dirty pages of `segment` from page `startPage` on, clearing their
+   * flags, until about `byteBudget` bytes are written. Returns the page to
+   * continue from, or -1 when no dirty page is left after startPage. Does not
+   * sync. Pages are left dirty (skipped) when an open no-restore transaction
+   * declared bytes of this segment: their committed values are not in memory.
+   */
+  write(segment: Segment, openTransactions: readonly Transaction[], startPage: number, byteBudget: number): number {
+    let patching = false;
+    for (const tx of openTransactions) {
+      const r = tx._resources!;
+      if (!r.ranges.hasSegment(segment.id)) continue;
+      if (!tx.restore) return -1;
+      patching = true;
+    }
     const flags = segment._dirty.flags;
     const bytes = segment._bytes;
-    const patching = openTransactions.some((tx) => tx._resources!.ranges.hasSegment(segment.id));
     let written = 0;
-    let p = 0;
+    let p = startPage;
     while (p < flags.length) {
+      if (written >= byteBudget) {
+        this.bytesWritten += written;
+        return p;
+      }
       if (flags[p] === 0) {
         p++;
         continue;
       }
       let q = p + 1;
       while (q < flags.length && flags[q] !== 0 && (q - p) * PAGE_SIZE < RUN_SIZE_MAX) q++;
+      flags.fill(0, p, q);
       const start = p * PAGE_SIZE;
       const end = Math.min(q * PAGE_SIZE, bytes.length);
       if (patching) {
@@ -52,7 +72,8 @@ export class PageWriter {
       written += end - start;
       p = q;
     }
-    return written;
+    this.bytesWritten += written;
+    return -1;
   }
 }
 
