@@ -181,6 +181,83 @@ await withTempDirAsync(async (dir) => {
   ]);
 });
 
+/**
+ * Commit latency while a truncation of a large log runs in the background.
+ * Latency = event-loop delay before the commit could run + the commit call,
+ * i.e. what a server handling a request would see.
+ */
+async function backgroundTruncationLatency(dir: string): Promise<Row[]> {
+  const logBytes = QUICK ? 32 << 20 : 256 << 20;
+  const rvm = Rvm.open(dir, { logSizeMax: 4 * logBytes });
+  const seg = rvm.map('big', logBytes);
+  const rangeSize = 4096;
+  const slots = logBytes / rangeSize;
+  const hot = rvm.map('hot', 1 << 20);
+  const measure = async (count: number, flush: boolean, during: () => boolean): Promise<number[]> => {
+    const latencies: number[] = [];
+    for (let i = 0; i < count && during(); i++) {
+      const scheduled = process.hrtime.bigint();
+      await new Promise((resolve) => setImmediate(resolve));
+      const tx = rvm.begin();
+      const offset = (i % 8192) * 128;
+      tx.setRange(hot, offset, 128);
+      hot.bytes.writeUInt32LE(i, offset);
+      tx.commit({ flush });
+      latencies.push(Number(process.hrtime.bigint() - scheduled) / 1e6);
+    }
+    return latencies.sort((a, b) => a - b);
+  };
+  const p99 = (xs: number[]) => xs[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] ?? Number.NaN;
+  const idleNoFlush = p99(await measure(2000, false, () => true));
+  const idleFlush = p99(await measure(500, true, () => true));
+  for (let i = 0; i < slots; i++) {
+    const tx = rvm.begin({ restore: false });
+    const offset = ((i * 7919) % slots) * rangeSize;
+    tx.setRange(seg, offset, rangeSize);
+    seg.bytes[offset] = i & 0xff;
+    tx.commit({ flush: false });
+  }
+  rvm.flush();
+  const logSize = rvm.query().logSize;
+  let running = true;
+  const started = process.hrtime.bigint();
+  const truncation = rvm.truncateAsync().finally(() => {
+    running = false;
+  });
+  const busyNoFlush = await measure(1_000_000, false, () => running);
+  const noFlushCount = busyNoFlush.length;
+  await truncation;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // A second truncation of the same size, measuring flush commits during it.
+  for (let i = 0; i < slots; i++) {
+    const tx = rvm.begin({ restore: false });
+    const offset = ((i * 7919) % slots) * rangeSize;
+    tx.setRange(seg, offset, rangeSize);
+    seg.bytes[offset] = (i + 1) & 0xff;
+    tx.commit({ flush: false });
+  }
+  rvm.flush();
+  running = true;
+  const truncation2 = rvm.truncateAsync().finally(() => {
+    running = false;
+  });
+  const busyFlush = await measure(1_000_000, true, () => running);
+  await truncation2;
+  rvm.close();
+  const mb = logSize / 1e6;
+  return [
+    { workload: `background truncation of a ${mb.toFixed(0)} MB log`, value: mb / seconds, unit: 'MB/s' },
+    { workload: `no-flush commit p99, idle`, value: idleNoFlush, unit: 'ms' },
+    { workload: `no-flush commit p99, during truncation (${noFlushCount} commits)`, value: p99(busyNoFlush), unit: 'ms', target: '< 2 ms', met: p99(busyNoFlush) < 2 },
+    { workload: `flush commit p99, idle`, value: idleFlush, unit: 'ms' },
+    { workload: `flush commit p99, during truncation (${busyFlush.length} commits)`, value: p99(busyFlush), unit: 'ms', reference: 'idle p99', referenceValue: idleFlush, target: '< 3x idle', met: p99(busyFlush) < 3 * idleFlush },
+  ];
+}
+
+await withTempDirAsync(async (dir) => {
+  printRows(`background truncation (${dir})`, await backgroundTruncationLatency(dir));
+});
+
 withTempDir((dir) => {
   const rows: Row[] = [];
   const raw = rawFdatasyncLoop(dir, false);

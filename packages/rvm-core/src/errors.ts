@@ -42,6 +42,8 @@ export type RvmErrorCode =
   | 'SEGMENT_NOT_MAPPED'
   /** The segment has an open transaction touching it (unmap). */
   | 'SEGMENT_BUSY'
+  /** checkWrites found bytes changed without setRange (details.writes lists them). */
+  | 'UNDECLARED_WRITE'
   /** The operation would exceed a configured limit. */
   | 'LIMIT_EXCEEDED'
   /** A read, write or sync failed; the outcome on disk is unknown. */

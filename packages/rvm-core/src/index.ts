@@ -7,6 +7,8 @@ export type { RvmOptions, BeginOptions, RvmQuery, RvmCounters, RecoveryReport, R
 export { Segment } from './segment/segment.js';
 export { Transaction } from './transaction/transaction.js';
 export type { CommitOptions } from './transaction/transaction.js';
+export type { CommitEvent, CommitListener, CommittedRange } from './log/commit-feed.js';
+export type { UndeclaredWrite } from './segment/write-checker.js';
 export { RvmError, AssertionError, isRvmError } from './errors.js';
 export type { RvmErrorCode } from './errors.js';
 export type { Storage, FileHandle } from './storage/storage.js';

@@ -24,11 +24,14 @@ import {
 import { RvmError, assert, ioError } from './errors.js';
 import { RECORD_SIZE_MAX } from './format/log-record.js';
 import { decodeStoreMeta, encodeStoreMeta, STORE_META_SIZE } from './format/store-meta.js';
+import type { CommitListener } from './log/commit-feed.js';
+import { CommitFeed } from './log/commit-feed.js';
 import { DurabilityWaiters } from './log/durability-waiters.js';
 import { RedoLog } from './log/redo-log.js';
 import { applyLog } from './recovery/recover.js';
 import { PageWriter } from './segment/page-writer.js';
 import { Segment } from './segment/segment.js';
+import { WriteChecker } from './segment/write-checker.js';
 import { readFully, writeFully } from './storage/file-io.js';
 import { NodeStorage } from './storage/node-storage.js';
 import type { FileHandle, Storage } from './storage/storage.js';
@@ -52,6 +55,11 @@ export interface RvmOptions {
   readonly truncation?: 'background' | 'sync';
   /** Bytes of pages a background truncation writes per turn of the event loop. Default 1 MiB. */
   readonly truncationSliceSize?: number;
+  /**
+   * Debug: keep a shadow copy of every mapped segment and report bytes changed
+   * without setRange as UNDECLARED_WRITE at begin() and commit. Costly.
+   */
+  readonly checkWrites?: boolean;
   /** Reports what the store does (recovery, truncation, sizes). */
   readonly logger?: RvmLogger;
   /** Shorthand for a logger that prints to stderr. */
@@ -118,6 +126,8 @@ export class Rvm implements TransactionHost {
   /** The truncation running in the background, if any (see truncateAsync). */
   private background: Promise<void> | null = null;
   private readonly waiters = new DurabilityWaiters();
+  private readonly feed = new CommitFeed();
+  private writeChecker: WriteChecker | null = null;
   private groupSyncScheduled = false;
   private groupSyncInFlight = false;
   private nextTransactionId = 1;
@@ -176,7 +186,9 @@ export class Rvm implements TransactionHost {
       removeTempFiles(storage, dir);
       const recovery: RecoveryReport = { recordCount: applied.recordCount, logBytes: applied.logBytes, tornTail: applied.tornTail, durationMs: performance.now() - started };
       logger?.('recovered', { dir, ...recovery, bytesApplied: applied.bytesApplied, segmentsWritten: applied.segmentsWritten, generation: log.header.generation });
-      return new Rvm(dir, storage, log, logSizeMax, batchSizeMax, truncation, sliceSize, logger, recovery);
+      const rvm = new Rvm(dir, storage, log, logSizeMax, batchSizeMax, truncation, sliceSize, logger, recovery);
+      if (options.checkWrites === true) rvm.writeChecker = new WriteChecker();
+      return rvm;
     } catch (e) {
       try {
         log?.close();
@@ -225,6 +237,7 @@ export class Rvm implements TransactionHost {
       const segment = new Segment(name, bytes, this.segmentsById.length, fd, this);
       this.segmentsById.push(segment);
       this.segmentsByName.set(name, segment);
+      this.writeChecker?.track(segment);
       this.segmentFds.set(name, fd);
       this.logger?.('mapped', { segment: name, size: stored });
       return segment;
@@ -247,6 +260,7 @@ export class Rvm implements TransactionHost {
       }
     }
     segment._mapped = false;
+    this.writeChecker?.forget(segment);
     this.segmentsById[segment.id] = undefined;
     this.segmentsByName.delete(segment.name);
     this.segmentFds.delete(segment.name);
@@ -278,6 +292,7 @@ export class Rvm implements TransactionHost {
     }
     segment._bytes = bytes;
     segment._dirty.resize(size);
+    this.writeChecker?.grown(segment);
     this.logger?.('grown', { segment: segment.name, from: old.length, to: size });
   }
 
@@ -322,6 +337,7 @@ export class Rvm implements TransactionHost {
 
   begin(options?: BeginOptions): Transaction {
     this.checkOpen();
+    this.writeChecker?.check(this.openTransactions, 'begin');
     const restore = options === undefined || options.restore !== false;
     const resources = this.resourcePool.pop() ?? new TransactionResources();
     const tx = new Transaction(this, resources, restore, this.nextTransactionId++);
@@ -378,6 +394,7 @@ export class Rvm implements TransactionHost {
   /** Snapshots the transaction's ranges into the batch and ends it. */
   private applyCommit(tx: Transaction): void {
     this.checkWritable();
+    this.writeChecker?.check(this.openTransactions, `commit of transaction ${tx.id}`);
     const r = tx._resources!;
     const ranges = r.ranges;
     const batch = this.log.batch;
@@ -396,7 +413,10 @@ export class Rvm implements TransactionHost {
       if (!segment._dirty.any) this.touched.add(segment.name);
       segment._dirty.mark(start, ranges.ends[i]!);
     }
-    if (ranges.count > 0) batch.endCommit();
+    if (ranges.count > 0) {
+      batch.endCommit();
+      if (this.feed.active || this.writeChecker !== null) this.observeCommit(ranges.segments, ranges.starts, ranges.ends, ranges.count);
+    }
     this.endTransaction(tx);
     this.counters.commits++;
   }
@@ -406,6 +426,36 @@ export class Rvm implements TransactionHost {
    * twice that (a program that never yields to the event loop, or a disk
    * slower than the commits) it truncates synchronously.
    */
+  private observeCommit(ids: Int32Array, starts: Float64Array, ends: Float64Array, count: number): void {
+    const segments: Segment[] = [];
+    for (let i = 0; i < count; i++) {
+      const segment = this.segmentsById[ids[i]!]!;
+      segments.push(segment);
+      this.writeChecker?.committed(segment, starts[i]!, ends[i]!);
+    }
+    if (this.feed.active) this.feed.capture(segments, starts, ends, count);
+  }
+
+  /**
+   * Subscribes to the commit feed: `listener` receives each commit's ranges
+   * (copies of the new bytes) in commit order, once the commit is durable.
+   * Returns a function that unsubscribes. See log/commit-feed.ts for ordering
+   * and error handling: a listener that throws is reported to the logger and
+   * stays subscribed.
+   */
+  onCommit(listener: CommitListener): () => void {
+    this.checkOpen();
+    if (typeof listener !== 'function') throw new RvmError('INVALID_ARGUMENT', 'onCommit needs a function.', {});
+    return this.feed.subscribe(listener);
+  }
+
+  /** Everything up to the log's durable sequence is on disk: settle async commits, feed listeners. */
+  private becameDurable(): void {
+    const durable = this.log.syncedSequence;
+    this.waiters.durable(durable);
+    this.feed.durable(durable, (error) => this.logger?.('commit-listener-failed', { error: String(error) }));
+  }
+
   private truncateIfFull(): void {
     const size = this.log.recordsSize;
     if (size < this.logSizeMax) return;
@@ -486,7 +536,7 @@ export class Rvm implements TransactionHost {
       this.log.syncAsync((error) => {
         if (error === null) {
           this.counters.syncs++;
-          this.waiters.durable(this.log.syncedSequence);
+          this.becameDurable();
           resolve();
         } else {
           reject(this.poisonWith(error, 'syncing the log'));
@@ -525,7 +575,7 @@ export class Rvm implements TransactionHost {
       return;
     }
     if (this.log.syncedSequence >= this.log.writtenSequence) {
-      this.waiters.durable(this.log.syncedSequence);
+      this.becameDurable();
       return;
     }
     this.groupSyncInFlight = true;
@@ -538,7 +588,7 @@ export class Rvm implements TransactionHost {
       }
       this.counters.syncs++;
       this.counters.groupSyncs++;
-      this.waiters.durable(this.log.syncedSequence);
+      this.becameDurable();
       if (this.waiters.pending) this.scheduleGroupSync();
     });
   }
@@ -714,7 +764,7 @@ export class Rvm implements TransactionHost {
     } catch (e) {
       throw this.poisonWith(e, 'writing the log');
     }
-    this.waiters.durable(this.log.syncedSequence);
+    this.becameDurable();
   }
 
   private writeBatch(): void {
@@ -729,6 +779,7 @@ export class Rvm implements TransactionHost {
     const before = this.log.tail;
     this.log.writeBatch();
     this.waiters.batchWritten(this.log.writtenSequence);
+    this.feed.batchWritten(this.log.writtenSequence);
     this.counters.recordsWritten++;
     this.counters.logBytesWritten += this.log.tail - before;
   }
@@ -740,6 +791,7 @@ export class Rvm implements TransactionHost {
       this.logger?.('poisoned', { error: error.message });
       // Nothing more will be written, so no pending async commit can become durable.
       this.waiters.fail(error);
+      this.feed.discard();
     }
     return error;
   }
