@@ -13,6 +13,7 @@
  *   abort, and whenever the segment grows).
  */
 import type { Rvm, Segment, Transaction } from '@rvm/core';
+import { AssertionError } from '@rvm/core';
 import type { Heap } from '@rvm/alloc';
 import { StructError } from './struct-error.js';
 
@@ -24,6 +25,13 @@ export class StructContext {
    * transaction ended (abort restores bytes) or the segment grew.
    */
   generation = 0;
+  /**
+   * Counts mutations of structures made through this context (in memory
+   * only). An iterator that resumes by seeking again (the B-tree's) compares
+   * it and `generation` with the values it saw, to know when the nodes it
+   * stood on may have changed.
+   */
+  mutationCount = 0;
 
   constructor(
     readonly rvm: Rvm,
@@ -86,6 +94,79 @@ export class StructContext {
   fill(offset: number, length: number, value: number): void {
     this.declare(offset, length);
     this.segment.bytes.fill(value, offset, offset + length);
+  }
+
+  writeF32(offset: number, value: number): void {
+    this.declare(offset, 4);
+    this.segment.bytes.writeFloatLE(value, offset);
+  }
+
+  writeBigU64(offset: number, value: bigint): void {
+    this.declare(offset, 8);
+    this.segment.bytes.writeBigUInt64LE(value, offset);
+  }
+
+  writeBigI64(offset: number, value: bigint): void {
+    this.declare(offset, 8);
+    this.segment.bytes.writeBigInt64LE(value, offset);
+  }
+
+  // ------------------------------------------------------------ write window
+  //
+  // A hot path that changes several fields of one region (a B-tree node's
+  // header and slots) declares the region once with openWindow and writes the
+  // fields with put*, which check that they stay inside the window of the
+  // current transaction instead of declaring again. A put outside the window,
+  // or after the window's transaction ended, throws an AssertionError: an
+  // undeclared write stays impossible by construction.
+
+  private windowTx: Transaction | null = null;
+  private windowStart = 0;
+  private windowEnd = 0;
+
+  /** Declares [offset, offset + length) and makes it the window that put* calls write in. */
+  openWindow(offset: number, length: number): void {
+    this.declare(offset, length);
+    this.windowTx = this.current;
+    this.windowStart = offset;
+    this.windowEnd = offset + length;
+  }
+
+  putU8(offset: number, value: number): void {
+    this.checkWindow(offset, 1);
+    this.segment.bytes[offset] = value;
+  }
+
+  putU16(offset: number, value: number): void {
+    this.checkWindow(offset, 2);
+    const bytes = this.segment.bytes;
+    bytes[offset] = value;
+    bytes[offset + 1] = value >>> 8;
+  }
+
+  putU32(offset: number, value: number): void {
+    this.checkWindow(offset, 4);
+    this.segment.bytes.writeUInt32LE(value >>> 0, offset);
+  }
+
+  /** Copies source[start, end) into the window at `offset`. */
+  putBytes(offset: number, source: Uint8Array, start: number, end: number): void {
+    this.checkWindow(offset, end - start);
+    this.segment.bytes.set(source.subarray(start, end), offset);
+  }
+
+  /** Moves segment bytes [from, from + length) to `to`, which must lie in the window (the source need not). */
+  putMove(to: number, from: number, length: number): void {
+    if (length === 0) return;
+    this.checkWindow(to, length);
+    this.segment.bytes.copyWithin(to, from, from + length);
+  }
+
+  private checkWindow(offset: number, length: number): void {
+    const tx = this.windowTx;
+    if (tx === null || tx !== this.current || !tx.open || offset < this.windowStart || offset + length > this.windowEnd) {
+      throw new AssertionError(`assertion failed: a put of bytes ${offset}..${offset + length} lies outside the open write window ${this.windowStart}..${this.windowEnd} of the current transaction`);
+    }
   }
 
   alloc(size: number): number {

@@ -1,0 +1,298 @@
+/**
+ * Putting a cell into a node: in place when it fits (the fast path: one cell
+ * write and one window over the header and the slots that move), by
+ * compacting the node when its garbage makes room, and by splitting otherwise,
+ * with the split propagating up the path, iteratively.
+ *
+ * A split is planned before anything is written: the plan reads the nodes on
+ * the path, chooses every split point, copies every separator into scratch,
+ * and counts the nodes needed. Those are allocated next (a failed allocation
+ * frees the ones taken, so OUT_OF_SPACE leaves the tree and the transaction
+ * as they were), and only then are images composed and written. Composition
+ * reads cells from the segment, so both halves of a split are composed before
+ * either is written.
+ */
+import { assert } from '../core/invariant.js';
+import {
+  CELL_HEADER_SIZE, HEIGHT_MAX, NODE_BRANCH, NODE_CELLS_START, NODE_COUNT, NODE_GARBAGE, NODE_HEADER_SIZE, NODE_LEAF, NODE_PREFIX_SIZE,
+  NODE_SIZE_MAX, SLOT_SIZE, TREE_HEIGHT, TREE_ROOT,
+} from './format.js';
+import {
+  branchCellSize, cellChild, CellList, cellKeySize, commonPrefixSize, composeNode, hintOf, isLeaf, leafCellSize, nodeCellsStart, nodeChild0,
+  nodeCount, nodeGarbage, sharesPrefix, slotCell,
+} from './node.js';
+import type { Path, TreeCore } from './path.js';
+
+/** The largest number of cells a node can hold (1-byte keys, empty values), plus the one being added. */
+const LIST_CAPACITY = Math.ceil((NODE_SIZE_MAX - NODE_HEADER_SIZE) / (CELL_HEADER_SIZE + 1 + SLOT_SIZE)) + 2;
+/**
+ * When the slots before the one changed take at most this many bytes, one
+ * window covers the header and all slots (one setRange); otherwise the header
+ * and the moving slots are declared apart (two).
+ */
+const WINDOW_JOIN_SIZE_MAX = 96;
+
+const listA = new CellList(LIST_CAPACITY);
+const listB = new CellList(LIST_CAPACITY);
+const imageLeft = Buffer.alloc(NODE_SIZE_MAX);
+const imageRight = Buffer.alloc(NODE_SIZE_MAX);
+/** sepCells[level]: the separator cell a split of that level pushes up (child patched after allocation). */
+const sepCells: Buffer[] = [];
+const planSplit = new Int32Array(HEIGHT_MAX);
+const newNodes = new Float64Array(HEIGHT_MAX + 1);
+
+const MODE_INSERT = 0;
+const MODE_REPLACE = 1;
+
+/**
+ * Puts cell[0, cellSize) at slot `index` of the node at `level` of `path`:
+ * inserted before the current slot `index`, or replacing it. A leaf's replaced
+ * cell holds the same key. The caller frees what the replaced cell referred to.
+ */
+export function placeCell(tree: TreeCore, path: Path, level: number, index: number, cell: Buffer, cellSize: number, replace: boolean): void {
+  if (replace ? tryReplace(tree, path.nodes[level]!, index, cell, cellSize) : tryInsert(tree, path.nodes[level]!, index, cell, cellSize)) return;
+  slowPlace(tree, path, level, index, cell, cellSize, replace ? MODE_REPLACE : MODE_INSERT);
+}
+
+function tryInsert(tree: TreeCore, node: number, index: number, cell: Buffer, cellSize: number): boolean {
+  const ctx = tree.ctx;
+  const bytes = ctx.bytes;
+  const count = nodeCount(bytes, node);
+  const cellsStart = nodeCellsStart(bytes, node);
+  const slotsEnd = NODE_HEADER_SIZE + count * SLOT_SIZE;
+  const keySize = cellKeySize(cell, 0);
+  if (cellsStart - slotsEnd < cellSize + SLOT_SIZE || !sharesPrefix(bytes, node, cell, CELL_HEADER_SIZE, keySize)) return false;
+  const at = cellsStart - cellSize;
+  ctx.writeBytes(node + at, cell, 0, cellSize);
+  const slot = node + NODE_HEADER_SIZE + index * SLOT_SIZE;
+  const moved = (count - index) * SLOT_SIZE;
+  if (index * SLOT_SIZE <= WINDOW_JOIN_SIZE_MAX) {
+    ctx.openWindow(node + NODE_COUNT, slotsEnd + SLOT_SIZE - NODE_COUNT);
+  } else {
+    ctx.openWindow(node + NODE_COUNT, 4);
+  }
+  ctx.putU16(node + NODE_COUNT, count + 1);
+  ctx.putU16(node + NODE_CELLS_START, at);
+  if (index * SLOT_SIZE > WINDOW_JOIN_SIZE_MAX) ctx.openWindow(slot, moved + SLOT_SIZE);
+  ctx.putMove(slot + SLOT_SIZE, slot, moved);
+  ctx.putU16(slot, at);
+  const hint = hintOf(cell, CELL_HEADER_SIZE, CELL_HEADER_SIZE + keySize, bytes[node + NODE_PREFIX_SIZE]!);
+  ctx.putU16(slot + 2, ((hint & 0xff) << 8) | (hint >>> 8));
+  return true;
+}
+
+function tryReplace(tree: TreeCore, node: number, index: number, cell: Buffer, cellSize: number): boolean {
+  const ctx = tree.ctx;
+  const bytes = ctx.bytes;
+  const old = slotCell(bytes, node, index);
+  const oldSize = isLeaf(bytes, node) ? leafCellSize(bytes, old) : branchCellSize(bytes, old);
+  if (cellSize <= oldSize) {
+    ctx.writeBytes(old, cell, 0, cellSize);
+    if (cellSize < oldSize) ctx.writeU16(node + NODE_GARBAGE, nodeGarbage(bytes, node) + oldSize - cellSize);
+    return true;
+  }
+  const count = nodeCount(bytes, node);
+  const cellsStart = nodeCellsStart(bytes, node);
+  if (cellsStart - (NODE_HEADER_SIZE + count * SLOT_SIZE) < cellSize) return false;
+  const at = cellsStart - cellSize;
+  ctx.writeBytes(node + at, cell, 0, cellSize);
+  ctx.openWindow(node + NODE_CELLS_START, 4);
+  ctx.putU16(node + NODE_CELLS_START, at);
+  ctx.putU16(node + NODE_GARBAGE, nodeGarbage(bytes, node) + oldSize);
+  ctx.writeU16(node + NODE_HEADER_SIZE + index * SLOT_SIZE, at);
+  return true;
+}
+
+/** Pushes the node's cells into `list`, with `cell` inserted at or replacing slot `index` (mode), or none (index -1). */
+function fillList(list: CellList, bytes: Buffer, node: number, index: number, cell: Uint8Array, cellSize: number, mode: number): void {
+  list.clear();
+  const count = nodeCount(bytes, node);
+  const leaf = isLeaf(bytes, node);
+  for (let i = 0; i < count; i++) {
+    if (i === index) {
+      list.push(cell, 0, cellSize);
+      if (mode === MODE_REPLACE) continue;
+    }
+    const at = slotCell(bytes, node, i);
+    list.push(bytes, at, leaf ? leafCellSize(bytes, at) : branchCellSize(bytes, at));
+  }
+  if (index === count) list.push(cell, 0, cellSize);
+}
+
+function sepCellFor(level: number, size: number): Buffer {
+  let buffer = sepCells[level];
+  if (buffer === undefined || buffer.length < size) {
+    buffer = Buffer.alloc(Math.max(size, 256));
+    sepCells[level] = buffer;
+  }
+  return buffer;
+}
+
+/** Where to split a list of n cells: the first cell of the right half (a leaf), or the cell pushed up (a branch). */
+function chooseSplit(list: CellList, leaf: boolean, insertedAt: number, rightmost: boolean, nodeSize: number): number {
+  const n = list.count;
+  // Appending at the end of the tree (ascending inserts): leave the left node full.
+  if (rightmost && insertedAt === n - 1) return leaf ? n - 1 : n - 2;
+  const total = list.spaceOf(0, n);
+  let best = -1;
+  let bestDifference = Infinity;
+  let left = 0;
+  const usable = nodeSize - NODE_HEADER_SIZE;
+  for (let m = 1; m < n; m++) {
+    left += list.sizes[m - 1]! + SLOT_SIZE;
+    const right = leaf ? total - left : total - left - list.sizes[m]! - SLOT_SIZE;
+    if (!leaf && m === n - 1) break;
+    if (left > usable || right > usable) continue;
+    const difference = Math.abs(left - right);
+    if (difference < bestDifference) {
+      bestDifference = difference;
+      best = m;
+    }
+  }
+  assert(best > 0, 'a node that overflows by one cell splits into two halves that fit');
+  return best;
+}
+
+/**
+ * Copies into sepCells[level] the separator cell that a split of `list` at `m`
+ * pushes up (its child is patched once the new node exists); returns its size.
+ */
+function copySeparator(list: CellList, leaf: boolean, m: number, level: number): number {
+  let source: Uint8Array;
+  let start: number;
+  let size: number;
+  if (leaf) {
+    // The shortest byte string above the left half's last key and at most the right half's first.
+    const left = list.sources[m - 1]!;
+    const leftStart = list.keyStart(m - 1);
+    source = list.sources[m]!;
+    start = list.keyStart(m);
+    const rightSize = list.keySize(m);
+    size = commonPrefixSize(left, leftStart, leftStart + list.keySize(m - 1), source, start, start + rightSize) + 1;
+    assert(size <= rightSize, 'the left half sorts before the right half');
+  } else {
+    source = list.sources[m]!;
+    start = list.keyStart(m);
+    size = list.keySize(m);
+  }
+  const cellSize = CELL_HEADER_SIZE + size;
+  const cell = sepCellFor(level, cellSize);
+  cell.writeUInt16LE(size, 0);
+  cell.writeUInt32LE(0, 2);
+  cell.set(source.subarray(start, start + size), CELL_HEADER_SIZE);
+  return cellSize;
+}
+
+function slowPlace(tree: TreeCore, path: Path, level: number, index: number, cell: Buffer, cellSize: number, mode: number): void {
+  const ctx = tree.ctx;
+  const nodeSize = tree.nodeSize;
+  const usable = nodeSize - NODE_HEADER_SIZE;
+
+  // 1. Plan: split points, separators, and the number of new nodes. Nothing is written.
+  const firstMode = mode;
+  let bytes = ctx.bytes;
+  let list = listA;
+  let other = listB;
+  fillList(list, bytes, path.nodes[level]!, index, cell, cellSize, mode);
+  let insertedAt = index;
+  let top = level;
+  let newRoot = false;
+  let nodesNeeded = 0;
+  let sepSize = 0;
+  for (;;) {
+    if (list.spaceOf(0, list.count) <= usable) {
+      planSplit[top] = -1;
+      break;
+    }
+    const leaf = isLeaf(bytes, path.nodes[top]!);
+    const m = chooseSplit(list, leaf, insertedAt, mode === MODE_INSERT && path.rightmost[top] === 1, nodeSize);
+    planSplit[top] = m;
+    nodesNeeded++;
+    sepSize = copySeparator(list, leaf, m, top);
+    if (top === 0) {
+      newRoot = true;
+      nodesNeeded++;
+      break;
+    }
+    top--;
+    insertedAt = path.positions[top]! + 1;
+    fillList(other, bytes, path.nodes[top]!, insertedAt, sepCells[top + 1]!, sepSize, MODE_INSERT);
+    const swap = list;
+    list = other;
+    other = swap;
+    mode = MODE_INSERT;
+  }
+
+  // 2. Allocate every new node, or none.
+  let taken = 0;
+  try {
+    for (; taken < nodesNeeded; taken++) newNodes[taken] = ctx.alloc(nodeSize);
+  } catch (e) {
+    for (let k = 0; k < taken; k++) ctx.free(newNodes[k]!);
+    throw e;
+  }
+  bytes = ctx.bytes;
+
+  // 3. Execute bottom-up.
+  let next = 0;
+  let incoming = cell;
+  let incomingSize = cellSize;
+  let incomingIndex = index;
+  let incomingMode = firstMode;
+  for (let lvl = level; lvl >= top; lvl--) {
+    const node = path.nodes[lvl]!;
+    const leaf = isLeaf(bytes, node);
+    if (planSplit[lvl] === -1) {
+      // This level takes the cell without splitting: in place if it can, else compacted.
+      if (incomingMode === MODE_INSERT && tryInsert(tree, node, incomingIndex, incoming, incomingSize)) return;
+      fillList(listA, bytes, node, incomingIndex, incoming, incomingSize, incomingMode);
+      const cellsStart = composeNode(imageLeft, nodeSize, leaf ? NODE_LEAF : NODE_BRANCH, leaf ? 0 : nodeChild0(bytes, node), listA, 0, listA.count);
+      writeImage(tree, node, imageLeft, listA.count, cellsStart);
+      return;
+    }
+    fillList(listA, bytes, node, incomingIndex, incoming, incomingSize, incomingMode);
+    const m = planSplit[lvl]!;
+    const n = listA.count;
+    const right = newNodes[next++]!;
+    let leftCellsStart: number;
+    let rightCellsStart: number;
+    let rightCount: number;
+    if (leaf) {
+      leftCellsStart = composeNode(imageLeft, nodeSize, NODE_LEAF, 0, listA, 0, m);
+      rightCellsStart = composeNode(imageRight, nodeSize, NODE_LEAF, 0, listA, m, n);
+      rightCount = n - m;
+    } else {
+      leftCellsStart = composeNode(imageLeft, nodeSize, NODE_BRANCH, nodeChild0(bytes, node), listA, 0, m);
+      rightCellsStart = composeNode(imageRight, nodeSize, NODE_BRANCH, cellChild(listA.sources[m] as Buffer, listA.starts[m]!), listA, m + 1, n);
+      rightCount = n - m - 1;
+    }
+    writeImage(tree, node, imageLeft, m, leftCellsStart);
+    writeImage(tree, right, imageRight, rightCount, rightCellsStart);
+    const separator = sepCells[lvl]!;
+    separator.writeUInt32LE(right, 2);
+    incoming = separator;
+    incomingSize = CELL_HEADER_SIZE + cellKeySize(separator, 0);
+    incomingMode = MODE_INSERT;
+    if (lvl === 0) {
+      assert(newRoot, 'a split root was planned');
+      const root = newNodes[next++]!;
+      listA.clear();
+      listA.push(separator, 0, incomingSize);
+      const cellsStart = composeNode(imageLeft, nodeSize, NODE_BRANCH, node, listA, 0, 1);
+      writeImage(tree, root, imageLeft, 1, cellsStart);
+      ctx.openWindow(tree.headerOffset + TREE_ROOT, 8);
+      ctx.putU32(tree.headerOffset + TREE_ROOT, root);
+      ctx.putU32(tree.headerOffset + TREE_HEIGHT, bytes.readUInt32LE(tree.headerOffset + TREE_HEIGHT) + 1);
+      return;
+    }
+    incomingIndex = path.positions[lvl - 1]! + 1;
+  }
+  assert(false, 'the split loop ends at a level that takes the cell or at a new root');
+}
+
+/** Writes a composed image of `count` slots into `node`: the header and slots, and the cells. */
+export function writeImage(tree: TreeCore, node: number, image: Buffer, count: number, cellsStart: number): void {
+  const ctx = tree.ctx;
+  ctx.writeBytes(node, image, 0, NODE_HEADER_SIZE + count * SLOT_SIZE);
+  if (cellsStart < tree.nodeSize) ctx.writeBytes(node + cellsStart, image, cellsStart, tree.nodeSize);
+}
