@@ -21,8 +21,14 @@
 import type { Segment, Transaction } from '@rvm/core';
 import { assert } from './assert.js';
 
-const FILTER_SLOT_COUNT = 4096;
-const FILTER_MASK = FILTER_SLOT_COUNT - 1;
+/**
+ * Filter slots: about one per 512 bytes of segment (8 bytes each, so 1.6% of
+ * the segment), from 4,096 to 65,536. A transaction that works over a large
+ * heap touches many granules, and every miss costs a setRange call.
+ */
+const FILTER_SLOT_COUNT_MIN = 4096;
+const FILTER_SLOT_COUNT_MAX = 65536;
+const FILTER_SEGMENT_SIZE_PER_SLOT = 512;
 /** Declarations longer than this many granules bypass the filter (payload copies). */
 const FILTER_GRANULE_COUNT_MAX = 4;
 const IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -34,8 +40,9 @@ export class HeapMemory {
   private filterTx: Transaction | null = null;
   private filterTxId = -1;
   private filterStamp = 0;
-  private readonly filterGranules = new Int32Array(FILTER_SLOT_COUNT).fill(-1);
-  private readonly filterStamps = new Int32Array(FILTER_SLOT_COUNT);
+  private filterGranules = new Int32Array(0);
+  private filterStamps = new Int32Array(0);
+  private filterMask = 0;
   private journalIndexes = new Int32Array(64);
   private journalValues = new Uint32Array(64);
   private journalCount = 0;
@@ -45,6 +52,7 @@ export class HeapMemory {
     assert(IS_LITTLE_ENDIAN, 'the platform is little-endian (big-endian hosts are not supported)');
     this.bytes = segment.bytes;
     this.words = viewOf(this.bytes);
+    this.sizeFilter();
   }
 
   /** Takes a new view when the segment's Buffer was replaced (it grew). */
@@ -54,7 +62,18 @@ export class HeapMemory {
       assert(this.journalCount === 0, 'the segment grows only before an operation writes');
       this.bytes = bytes;
       this.words = viewOf(bytes);
+      this.sizeFilter();
     }
+  }
+
+  /** Makes the filter as large as the segment calls for; a new filter is empty (every granule misses once). */
+  private sizeFilter(): void {
+    let count = FILTER_SLOT_COUNT_MIN;
+    while (count < FILTER_SLOT_COUNT_MAX && count * FILTER_SEGMENT_SIZE_PER_SLOT < this.bytes.length) count *= 2;
+    if (count <= this.filterGranules.length) return;
+    this.filterGranules = new Int32Array(count).fill(-1);
+    this.filterStamps = new Int32Array(count);
+    this.filterMask = count - 1;
   }
 
   /** Starts an operation that changes the heap inside `tx`. */
@@ -88,11 +107,12 @@ export class HeapMemory {
     const last = (offset + length - 1) >>> 3;
     const granules = this.filterGranules;
     const stamps = this.filterStamps;
+    const mask = this.filterMask;
     const stamp = this.filterStamp;
     const count = last - first + 1;
     if (count <= FILTER_GRANULE_COUNT_MAX) {
       let g = first;
-      while (g <= last && granules[g & FILTER_MASK] === g && stamps[g & FILTER_MASK] === stamp) g++;
+      while (g <= last && granules[g & mask] === g && stamps[g & mask] === stamp) g++;
       if (g > last) return;
     }
     const tx = this.tx;
@@ -100,8 +120,8 @@ export class HeapMemory {
     tx.setRange(this.segment, first * 8, count * 8);
     if (count <= FILTER_GRANULE_COUNT_MAX) {
       for (let g = first; g <= last; g++) {
-        granules[g & FILTER_MASK] = g;
-        stamps[g & FILTER_MASK] = stamp;
+        granules[g & mask] = g;
+        stamps[g & mask] = stamp;
       }
     }
   }

@@ -276,6 +276,28 @@ describe('alloc and free', () => {
   });
 });
 
+describe('stats', () => {
+  it('counts bytes and blocks per size class, and measures fragmentation', () => {
+    const { rvm, heap } = simHeap(1 << 16);
+    const tx = rvm.begin();
+    const small = [heap.alloc(tx, 16), heap.alloc(tx, 16), heap.alloc(tx, 16)];
+    const large = heap.alloc(tx, 3000);
+    heap.free(tx, small[1]!);
+    const stats = heap.stats();
+    expect(stats.allocatedCount).toBe(3);
+    expect(stats.allocatedSize).toBe(24 + 24 + 3008);
+    expect(stats.usableSize).toBe(stats.allocatedSize - 3 * 8);
+    expect(stats.freeCount).toBe(2);
+    expect(stats.allocatedSize + stats.freeSize).toBe(stats.capacity);
+    expect(stats.allocSizeMax).toBe(stats.freeBlockSizeMax - 8);
+    expect(stats.fragmentation).toBeCloseTo(24 / stats.freeSize, 10);
+    expect(stats.classes).toContainEqual({ blockSizeMin: 24, blockSizeMax: 24, allocatedCount: 2, freeCount: 1 });
+    expect(stats.classes).toContainEqual({ blockSizeMin: 2816, blockSizeMax: 3071, allocatedCount: 1, freeCount: 0 });
+    expect(heap.usableSize(large)).toBe(3000);
+    tx.commit();
+  });
+});
+
 describe('realloc', () => {
   it('shrinks and grows in place, and moves with the contents when it must', () => {
     const { rvm, heap, segment } = simHeap(1 << 16);
