@@ -159,7 +159,8 @@ export class HeapMemory {
   }
 }
 
-function viewOf(bytes: Buffer): Uint32Array {
+/** A Uint32Array over the same memory as `bytes`. */
+export function viewOf(bytes: Buffer): Uint32Array {
   assert(bytes.byteOffset % 4 === 0, 'a segment Buffer is 4-byte aligned');
   return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
 }

@@ -25,7 +25,7 @@ import { findFit, pushFree } from './free-lists.js';
 import { findViolation } from './heap-check.js';
 import { HeapError } from './heap-error.js';
 import { checkHeader, hasMagic, writeHeader as writeHeapHeader } from './heap-header.js';
-import { HeapMemory } from './heap-memory.js';
+import { HeapMemory, viewOf } from './heap-memory.js';
 import type { HeapBlock, HeapStats } from './heap-walk.js';
 import { computeStats, listBlocks } from './heap-walk.js';
 import {
@@ -114,8 +114,8 @@ export class Heap {
   /** Opens the heap in `segment`, checking its magic number, version and geometry (not its blocks: see check()). */
   static open(rvm: Rvm, segment: Segment, options: HeapOptions = {}): Heap {
     checkSegment(segment, 'open');
-    const mem = new HeapMemory(segment);
-    const problem = checkHeader(mem.words, segment.size);
+    const words = viewOf(segment.bytes);
+    const problem = checkHeader(words, segment.size);
     if (problem !== null) {
       const remedy =
         problem.code === 'NOT_A_HEAP' ? 'Format it with Heap.format(), or open the segment that holds the heap.'
@@ -123,13 +123,13 @@ export class Heap {
         : 'Restore the segment from a backup.';
       throw new HeapError(problem.code, `Segment "${segment.name}": ${problem.problem}. ${remedy}`, { segment: segment.name, offset: problem.offset, problem: problem.problem });
     }
-    return new Heap(rvm, segment, sizeMaxOption(options, mem.words[HEAP_SIZE_WORD]!));
+    return new Heap(rvm, segment, sizeMaxOption(options, words[HEAP_SIZE_WORD]!));
   }
 
   /** Whether the segment starts with a heap's magic number. */
   static isFormatted(segment: Segment): boolean {
     checkSegment(segment, 'isFormatted');
-    return hasMagic(new HeapMemory(segment).words);
+    return hasMagic(viewOf(segment.bytes));
   }
 
   /** Bytes of the segment the heap manages (the segment may be larger). */
