@@ -48,6 +48,8 @@ export interface LogSummary {
   readonly recordCount: number;
   /** Bytes of those records (the log size since the last truncation). */
   readonly recordsSize: number;
+  /** File offset one past the last valid record: where the log ends. */
+  readonly endOffset: number;
   /** Sequence number the next record will carry. */
   readonly nextSequence: number;
   /** What follows the last valid record; see LogTail. */
@@ -129,6 +131,7 @@ export function scanLogOnce(storage: Storage, dir: string, storeId: Buffer, visi
       return {
         fileSize, generation, salt, startSequence, recordCount,
         recordsSize: result.endOffset - LOG_RECORDS_OFFSET,
+        endOffset: result.endOffset,
         nextSequence: result.nextSequence,
         tail,
         tornTail: tail === 'torn',
@@ -141,6 +144,7 @@ export function scanLogOnce(storage: Storage, dir: string, storeId: Buffer, visi
       return {
         fileSize, generation, salt, startSequence, recordCount,
         recordsSize: position - LOG_RECORDS_OFFSET,
+        endOffset: position,
         nextSequence: sequence,
         tail: 'corrupt',
         tornTail: false,

@@ -16,7 +16,6 @@
 import { LOG_FILE_NAME, SEGMENT_FILE_SUFFIX, STORE_FILE_NAME } from '../constants.js';
 import type { RvmError } from '../errors.js';
 import { isRvmError } from '../errors.js';
-import { LOG_RECORDS_OFFSET } from '../format/log-header.js';
 import type { StoreMeta } from '../format/store-meta.js';
 import { joinPath } from '../storage/storage.js';
 import type { InspectOptions } from './inspect-store.js';
@@ -116,7 +115,7 @@ export function verifyStore(dir: string, options: InspectOptions = {}): StoreVer
     });
   }
   if (log?.tornTail === true) {
-    notes.push(`torn tail at log offset ${log.recordsSize + LOG_RECORDS_OFFSET}: a write a crash interrupted, never synced; recovery discards it`);
+    notes.push(`torn tail at log offset ${log.endOffset}: a write a crash interrupted, never synced; recovery discards it`);
   }
   const sizes = new Map(segments.map((s) => [s.name, s.size]));
   for (const [segment, use] of uses) {
