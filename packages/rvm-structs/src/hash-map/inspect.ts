@@ -6,6 +6,7 @@
  * of another kind.
  */
 import { decodeKey } from '../codec/key-codec.js';
+import { BlockCensus } from '../core/block-census.js';
 import type { StructContext } from '../core/struct-context.js';
 import {
   BLOB_REF_SIZE, BUCKET_COUNT_MAX, bucketOf, CELL_BLOB, CHUNK_COUNT_MAX, chunkEntryCount, chunkOf, corrupt, directoryEntryOffset,
@@ -33,21 +34,9 @@ export interface HashMapStats {
 /** Verifies the map at `header` and returns its statistics; throws STRUCT_CORRUPT at the first violation. */
 export function inspectHashMap(ctx: StructContext, header: number): HashMapStats {
   const bytes = ctx.bytes;
-  const seen = new Set<number>();
-  let blockSize = 0;
-  /** Checks that `offset` is a live heap block of at least `size` bytes, owned once. */
+  const census = new BlockCensus(ctx, (offset, problem) => corrupt(header, offset, problem));
   const block = (offset: number, size: number, what: string, from: number): void => {
-    if (offset === 0 || offset % 8 !== 0 || offset >= bytes.length) throw corrupt(header, from, `${what} offset ${offset} is not a block offset`);
-    let usable: number;
-    try {
-      usable = ctx.heap.usableSize(offset);
-    } catch (e) {
-      throw corrupt(header, from, `${what} at ${offset} is not an allocated block (${(e as { code?: string }).code ?? String(e)})`);
-    }
-    if (usable < size) throw corrupt(header, from, `${what} at ${offset} has ${usable} bytes; it needs ${size}`);
-    if (seen.has(offset)) throw corrupt(header, from, `${what} at ${offset} is reachable twice`);
-    seen.add(offset);
-    blockSize += usable;
+    census.claim(offset, size, what, from);
   };
 
   block(header, HEADER_SIZE, 'the header', header);
@@ -106,11 +95,8 @@ export function inspectHashMap(ctx: StructContext, header: number): HashMapStats
         let keyEnd = keyStart + keyField;
         if (keyField === CELL_BLOB) {
           const blob = bytes.readUInt32LE(keyStart);
-          block(blob, 4, 'a key blob', pos);
+          const length = census.claimBlob(blob, KEY_INLINE_MAX, KEY_SIZE_MAX, 'a key blob', pos);
           blobCount++;
-          const length = bytes.readUInt32LE(blob);
-          if (length <= KEY_INLINE_MAX || length > KEY_SIZE_MAX) throw corrupt(header, pos, `a key blob holds ${length} bytes`);
-          if (ctx.heap.usableSize(blob) < 4 + length) throw corrupt(header, blob, 'a key blob is shorter than its length');
           keyStart = blob + 4;
           keyEnd = keyStart + length;
         } else if (keyField === 0 || keyField > KEY_INLINE_MAX) {
@@ -129,12 +115,8 @@ export function inspectHashMap(ctx: StructContext, header: number): HashMapStats
         keysOfBucket.add(keyHex);
         // The value: inline up to VALUE_INLINE_MAX bytes, else a blob of more.
         if (valueField === CELL_BLOB) {
-          const blob = bytes.readUInt32LE(pos + RECORD_HEADER_SIZE + keyCellSize);
-          block(blob, 4, 'a value blob', pos);
+          census.claimBlob(bytes.readUInt32LE(pos + RECORD_HEADER_SIZE + keyCellSize), VALUE_INLINE_MAX, VALUE_SIZE_MAX, 'a value blob', pos);
           blobCount++;
-          const length = bytes.readUInt32LE(blob);
-          if (length <= VALUE_INLINE_MAX || length > VALUE_SIZE_MAX) throw corrupt(header, pos, `a value blob holds ${length} bytes`);
-          if (ctx.heap.usableSize(blob) < 4 + length) throw corrupt(header, blob, 'a value blob is shorter than its length');
         } else if (valueField > VALUE_INLINE_MAX) {
           throw corrupt(header, pos, `an inline value of ${valueField} bytes`);
         }
@@ -152,7 +134,7 @@ export function inspectHashMap(ctx: StructContext, header: number): HashMapStats
   }
   if (entryCount !== bytes.readUInt32LE(header + HEADER_ENTRY_COUNT)) throw corrupt(header, header + HEADER_ENTRY_COUNT, `the header counts ${bytes.readUInt32LE(header + HEADER_ENTRY_COUNT)} entries; the pages hold ${entryCount}`);
   if (recordSize !== bytes.readUInt32LE(header + HEADER_RECORD_SIZE)) throw corrupt(header, header + HEADER_RECORD_SIZE, `the header counts ${bytes.readUInt32LE(header + HEADER_RECORD_SIZE)} bytes of records; the pages hold ${recordSize}`);
-  return { entryCount, bucketCount, recordSize, pageCount, overflowPageCount, chainLengthMax, blobCount, blockSize };
+  return { entryCount, bucketCount, recordSize, pageCount, overflowPageCount, chainLengthMax, blobCount, blockSize: census.blockSize };
 }
 
 /**
