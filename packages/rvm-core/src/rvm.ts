@@ -195,7 +195,8 @@ export class Rvm implements TransactionHost {
       } catch {
         // The open failed already; that error is the one to report.
       }
-      storage.unlock(lockPath);
+      // A failing unlock (the disk is going) must not hide the error that matters.
+      safely(() => storage.unlock(lockPath));
       throw ioError(e, `opening the store ${dir}`, { dir });
     }
   }
@@ -385,7 +386,17 @@ export class Rvm implements TransactionHost {
     if (!this.log.batch.isEmpty()) promise = this.waiters.forBatch();
     else if (this.log.syncedSequence < this.log.writtenSequence) promise = this.waiters.forRecord(this.log.writtenSequence);
     else return Promise.resolve();
-    if (this.log.batch.dataSize >= this.batchSizeMax) this.writeBatch();
+    if (this.log.batch.dataSize >= this.batchSizeMax) {
+      try {
+        this.writeBatch();
+      } catch (e) {
+        // The commit has taken effect and writeBatch poisoned the instance,
+        // rejecting `promise`: that is how commitAsync reports the failure.
+        // Throwing instead would leave the rejection unhandled.
+        if (this.poison === null) throw e;
+        return promise;
+      }
+    }
     this.scheduleGroupSync();
     this.truncateIfFull();
     return promise;
