@@ -320,6 +320,11 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
 
   // ------------------------------------------------------------ for iterators
 
+  /** @internal Makes this handle refuse further use, as after destroy() (the Store calls it when the tree is dropped elsewhere). */
+  _invalidate(): void {
+    this.destroyed = true;
+  }
+
   /** @internal Whether the tree can be read (throws when destroyed or its store closed). */
   _checkLive(): void {
     this.checkLive();

@@ -5,12 +5,12 @@
  */
 import { decodeKey } from '../codec/key-codec.js';
 import { compareKeyRanges } from '../codec/key-compare.js';
-import { BLOB_HEADER_SIZE } from '../core/blob.js';
+import { BlockCensus } from '../core/block-census.js';
 import { StructError } from '../core/struct-error.js';
 import {
   BTREE_MAGIC, CELL_HEADER_SIZE, HEIGHT_MAX, isValidNodeSize, NODE_BRANCH, NODE_CHILD0, NODE_HEADER_SIZE, NODE_KIND, NODE_LEAF, NODE_MAGIC,
   NODE_MAGIC_FIELD, NODE_PREFIX, NODE_PREFIX_SIZE, PREFIX_SIZE_MAX, SLOT_SIZE, TREE_COUNT, TREE_HEIGHT, TREE_MAGIC, TREE_NODE_SIZE, TREE_ROOT,
-  VALUE_BLOB,
+  TREE_HEADER_SIZE, VALUE_BLOB, VALUE_SIZE_MAX,
 } from './format.js';
 import { cellKeySize, cellChild, hintOf, isLeaf, nodeCellsStart, nodeCount, nodeGarbage, slotCell, leafCellSize } from './node.js';
 import type { TreeCore } from './path.js';
@@ -24,6 +24,8 @@ export interface BTreeStats {
   readonly blobCount: number;
   /** Bytes of cells and slots in leaves over the leaves' capacity (nodeSize minus header). */
   readonly leafFill: number;
+  /** Bytes of all blocks the tree owns (usable sizes): header, nodes, blobs. */
+  readonly blockSize: number;
 }
 
 /** A subtree to check: its root node, depth, and the byte ranges that bound its keys (start < 0: none). */
@@ -40,16 +42,19 @@ export function verifyTree(tree: TreeCore): BTreeStats {
   const ctx = tree.ctx;
   const bytes = ctx.bytes;
   const header = tree.headerOffset;
+  const corrupt = (node: number, problem: string): StructError =>
+    new StructError('STRUCT_CORRUPT', `The BTree at offset ${header} is corrupt at node ${node}: ${problem}. Restore the segment from a backup.`, { headerOffset: header, node, problem });
   const fail = (node: number, problem: string): never => {
-    throw new StructError('STRUCT_CORRUPT', `The BTree at offset ${header} is corrupt at node ${node}: ${problem}. Restore the segment from a backup.`, { headerOffset: header, node, problem });
+    throw corrupt(node, problem);
   };
+  const census = new BlockCensus(ctx, corrupt);
+  census.claim(header, TREE_HEADER_SIZE, 'the header', header);
   if (bytes.readUInt32LE(header + TREE_MAGIC) !== BTREE_MAGIC) fail(0, 'the header has lost its magic number');
   const nodeSize = bytes.readUInt32LE(header + TREE_NODE_SIZE);
   if (nodeSize !== tree.nodeSize || !isValidNodeSize(nodeSize)) fail(0, `the header's node size ${nodeSize} is not ${tree.nodeSize}`);
   const height = bytes.readUInt32LE(header + TREE_HEIGHT);
   if (height < 1 || height > HEIGHT_MAX) fail(0, `height ${height} is out of bounds`);
   const root = bytes.readUInt32LE(header + TREE_ROOT);
-  const seen = new Set<number>();
   let entryCount = 0;
   let leafCount = 0;
   let branchCount = 0;
@@ -58,10 +63,8 @@ export function verifyTree(tree: TreeCore): BTreeStats {
   const stack: Pending[] = [{ node: root, depth: 0, lowStart: -1, lowEnd: -1, highStart: -1, highEnd: -1 }];
   while (stack.length > 0) {
     const { node, depth, lowStart, lowEnd, highStart, highEnd } = stack.pop()!;
-    if (node <= 0 || node % 8 !== 0 || node + nodeSize > bytes.length) fail(node, 'a child pointer is not a block offset');
-    if (seen.has(node)) fail(node, 'the node is reachable twice');
-    seen.add(node);
-    checkBlock(tree, node, nodeSize, fail);
+    if (node + nodeSize > bytes.length) fail(node, 'a child pointer is not a block offset');
+    census.claim(node, nodeSize, 'a node', node);
     if (bytes.readUInt16LE(node + NODE_MAGIC_FIELD) !== NODE_MAGIC) fail(node, 'the node has no magic number');
     const kind = bytes[node + NODE_KIND];
     const leaf = depth === height - 1;
@@ -104,7 +107,7 @@ export function verifyTree(tree: TreeCore): BTreeStats {
           fail(node, `key ${i} does not decode: ${String(e)}`);
         }
         if (bytes.readUInt32LE(cell + 2) === VALUE_BLOB) {
-          checkBlob(tree, node, bytes.readUInt32LE(keyStart + keySize), fail);
+          census.claimBlob(bytes.readUInt32LE(keyStart + keySize), -1, VALUE_SIZE_MAX, 'a value blob', node);
           blobCount++;
         }
       }
@@ -150,28 +153,8 @@ export function verifyTree(tree: TreeCore): BTreeStats {
     branchCount,
     blobCount,
     leafFill: leafCount === 0 ? 0 : leafUsed / (leafCount * (nodeSize - NODE_HEADER_SIZE)),
+    blockSize: census.blockSize,
   };
-}
-
-function checkBlock(tree: TreeCore, offset: number, size: number, fail: (node: number, problem: string) => never): void {
-  let usable: number;
-  try {
-    usable = tree.ctx.heap.usableSize(offset);
-  } catch (e) {
-    return fail(offset, `the node is not a live heap block: ${String(e)}`);
-  }
-  if (usable < size) fail(offset, `the node's block holds ${usable} bytes, not ${size}`);
-}
-
-function checkBlob(tree: TreeCore, node: number, blob: number, fail: (node: number, problem: string) => never): void {
-  let usable: number;
-  try {
-    usable = tree.ctx.heap.usableSize(blob);
-  } catch (e) {
-    return fail(node, `a value's blob at ${blob} is not a live heap block: ${String(e)}`);
-  }
-  const length = tree.ctx.bytes.readUInt32LE(blob);
-  if (BLOB_HEADER_SIZE + length > usable) fail(node, `a value's blob at ${blob} claims ${length} bytes in a block of ${usable}`);
 }
 
 /**

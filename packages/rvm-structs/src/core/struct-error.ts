@@ -26,7 +26,13 @@ export type StructErrorCode =
   /** An argument has the wrong type or value. */
   | 'INVALID_ARGUMENT'
   /** The structure's bytes violate its invariants (reported by verify or met while reading). */
-  | 'STRUCT_CORRUPT';
+  | 'STRUCT_CORRUPT'
+  /**
+   * A nested store.transaction(fn) threw and its error was caught inside the
+   * outer one; RVM cannot undo part of a transaction, so the whole one was
+   * aborted when the outer fn returned. The nested error is `cause`.
+   */
+  | 'TRANSACTION_ABORTED';
 
 export class StructError extends Error {
   override readonly name = 'StructError';
