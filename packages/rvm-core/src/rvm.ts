@@ -215,7 +215,7 @@ export class Rvm implements TransactionHost {
     if (size !== undefined) checkSize(size, 'map');
     if (this.touched.has(name)) this.truncate();
     const path = joinPath(this.dir, name + SEGMENT_FILE_SUFFIX);
-    if (!this.storage.exists(path)) {
+    if (!this.segmentFileExists(name, path)) {
       if (size === undefined) throw new RvmError('SEGMENT_NOT_FOUND', `Segment "${name}" does not exist. Pass a size to map() to create it.`, { segment: name });
       this.createSegmentFile(name, path, size);
     }
@@ -243,7 +243,7 @@ export class Rvm implements TransactionHost {
       this.logger?.('mapped', { segment: name, size: stored });
       return segment;
     } catch (e) {
-      this.storage.close(fd);
+      safely(() => this.storage.close(fd));
       throw ioError(e, `reading segment file ${path}`, { segment: name, path });
     }
   }
@@ -265,7 +265,8 @@ export class Rvm implements TransactionHost {
     this.segmentsById[segment.id] = undefined;
     this.segmentsByName.delete(segment.name);
     this.segmentFds.delete(segment.name);
-    this.storage.close(segment.fd);
+    // The fd is released even when close reports an error; nothing was left unsynced in it.
+    safely(() => this.storage.close(segment.fd));
     this.logger?.('unmapped', { segment: segment.name });
   }
 
@@ -303,7 +304,7 @@ export class Rvm implements TransactionHost {
     checkName(name);
     if (this.segmentsByName.has(name)) throw new RvmError('SEGMENT_MAPPED', `Segment "${name}" is mapped; unmap it before destroying it.`, { segment: name });
     const path = joinPath(this.dir, name + SEGMENT_FILE_SUFFIX);
-    if (!this.storage.exists(path)) throw new RvmError('SEGMENT_NOT_FOUND', `Segment "${name}" does not exist.`, { segment: name });
+    if (!this.segmentFileExists(name, path)) throw new RvmError('SEGMENT_NOT_FOUND', `Segment "${name}" does not exist.`, { segment: name });
     // The log must not refer to a segment file that is gone.
     if (this.touched.has(name)) this.truncate();
     try {
@@ -319,17 +320,24 @@ export class Rvm implements TransactionHost {
   listSegments(): Array<{ name: string; size: number; mapped: boolean }> {
     this.checkOpen();
     const result: Array<{ name: string; size: number; mapped: boolean }> = [];
-    for (const entry of this.storage.list(this.dir).sort()) {
-      if (!entry.endsWith(SEGMENT_FILE_SUFFIX)) continue;
-      const name = entry.slice(0, -SEGMENT_FILE_SUFFIX.length);
-      const mapped = this.segmentsByName.get(name);
-      let size = mapped?.size;
-      if (size === undefined) {
-        const fd = this.storage.open(joinPath(this.dir, entry), false);
-        size = this.storage.size(fd);
-        this.storage.close(fd);
+    try {
+      for (const entry of this.storage.list(this.dir).sort()) {
+        if (!entry.endsWith(SEGMENT_FILE_SUFFIX)) continue;
+        const name = entry.slice(0, -SEGMENT_FILE_SUFFIX.length);
+        const mapped = this.segmentsByName.get(name);
+        let size = mapped?.size;
+        if (size === undefined) {
+          const fd = this.storage.open(joinPath(this.dir, entry), false);
+          try {
+            size = this.storage.size(fd);
+          } finally {
+            safely(() => this.storage.close(fd));
+          }
+        }
+        result.push({ name, size, mapped: mapped !== undefined });
       }
-      result.push({ name, size, mapped: mapped !== undefined });
+    } catch (e) {
+      throw ioError(e, `listing the segments of ${this.dir}`, { dir: this.dir });
     }
     return result;
   }
@@ -755,6 +763,14 @@ export class Rvm implements TransactionHost {
     this.checkOpen();
     if (this.poison !== null) {
       throw new RvmError('POISONED', `An earlier write or sync failed (${this.poison.code}); the kernel may have dropped changes, so this Rvm refuses to write. Close it and open the store again to recover.`, { dir: this.dir, cause: this.poison.code }, this.poison);
+    }
+  }
+
+  private segmentFileExists(name: string, path: string): boolean {
+    try {
+      return this.storage.exists(path);
+    } catch (e) {
+      throw ioError(e, `looking up segment file ${path}`, { segment: name, path });
     }
   }
 
