@@ -18,10 +18,12 @@
  * Acknowledgements (what the API promises once a call returns):
  * - a flush commit makes itself and every earlier commit durable;
  * - flush(), truncate() and close() make every earlier commit durable;
+ * - the promise of commitAsync() resolving makes that commit and every
+ *   earlier one durable; that of truncateAsync() every commit before the call;
  * - map() creating a segment and grow() make the new size durable.
  *
- * ORACLE (`matchPrefix`): after a crash and recovery, the store holds every
- * segment whose creation returned, at its size (or the new size of a growth
+ * ORACLE (`Expectation.matchPrefix`, on a snapshot taken by `expectation()`):
+ * after a crash and recovery, the store holds every segment whose creation returned, at its size (or the new size of a growth
  * in flight), possibly the segment whose creation was in flight, and there is
  * one k with durableCount <= k <= commitCount such that every segment equals
  * zeros with the first k commits applied. No-flush commits flushed together
@@ -185,15 +187,53 @@ export class Model {
     this.durableCount = this.commits.length;
   }
 
+  /** The first `commitCount` commits are durable (a commitAsync or truncateAsync promise resolved). */
+  durableThrough(commitCount: number): void {
+    assert(commitCount <= this.commits.length, 'acknowledged commits exist');
+    if (commitCount > this.durableCount) this.durableCount = commitCount;
+  }
+
   /** The Rvm was closed (or the process died): memory and open transactions are gone. */
   processEnded(): void {
     this.memory.clear();
     this.txs.length = 0;
   }
 
-  // ----------------------------------------------------------------- oracle
+  /** What a crash now may leave: the oracle's input. Later calls do not change it. */
+  expectation(): Expectation {
+    return new Expectation(this.commits.slice(), this.durableCount, new Map(this.sizes), this.shapeInFlight);
+  }
 
-  /** Segments recovery may leave, with the sizes each may have. Required ones first. */
+  private endTx(tx: ModelTx): void {
+    const i = this.txs.indexOf(tx);
+    assert(i >= 0, 'an ended transaction was open');
+    this.txs.splice(i, 1);
+  }
+
+  private rebuild(segment: string): void {
+    const size = this.sizes.get(segment);
+    assert(size !== undefined, 'a rebuilt segment exists');
+    const bytes = new Uint8Array(size);
+    for (const commit of this.commits) for (const range of commit.ranges) if (range.segment === segment) bytes.set(range.bytes, range.offset);
+    this.committed.set(segment, bytes);
+  }
+}
+
+/** The oracle for one crash point (see the top of this file). Immutable. */
+export class Expectation {
+  constructor(
+    readonly commits: readonly ModelCommit[],
+    readonly durableCount: number,
+    readonly sizes: ReadonlyMap<string, number>,
+    readonly shapeInFlight: ShapeInFlight | null,
+  ) {}
+
+  /** A key that is equal for equal expectations (commits are compared by identity of the history they come from). */
+  key(): string {
+    return `${this.durableCount}/${this.commits.length}/${JSON.stringify([...this.sizes])}/${JSON.stringify(this.shapeInFlight)}`;
+  }
+
+  /** Segments recovery may leave, with the sizes each may have. */
   allowedSegments(): Map<string, { required: boolean; sizes: number[] }> {
     const allowed = new Map<string, { required: boolean; sizes: number[] }>();
     for (const [name, size] of this.sizes) allowed.set(name, { required: true, sizes: [size] });
@@ -252,23 +292,9 @@ export class Model {
         }
         if (count > 0) diffs.push(`${name}: ${count} bytes differ from offset ${first} (got ${bytes[first]}, want ${expected[first]})`);
       }
-      lines.push(`  after ${k} commits: ${diffs.length === 0 ? 'match' : diffs.join('; ')}`);
+      lines.push(`  after ${k} commits${k === this.durableCount ? ' (the acknowledged ones)' : ''}: ${diffs.length === 0 ? 'match' : diffs.join('; ')}`);
     }
     return lines.join('\n');
-  }
-
-  private endTx(tx: ModelTx): void {
-    const i = this.txs.indexOf(tx);
-    assert(i >= 0, 'an ended transaction was open');
-    this.txs.splice(i, 1);
-  }
-
-  private rebuild(segment: string): void {
-    const size = this.sizes.get(segment);
-    assert(size !== undefined, 'a rebuilt segment exists');
-    const bytes = new Uint8Array(size);
-    for (const commit of this.commits) for (const range of commit.ranges) if (range.segment === segment) bytes.set(range.bytes, range.offset);
-    this.committed.set(segment, bytes);
   }
 }
 

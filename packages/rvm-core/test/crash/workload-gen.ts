@@ -13,13 +13,15 @@ const setSpec = fc.record({ segment: fc.nat(2), at: fc.nat(4095), length: fc.int
 
 export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   // Whole transactions, mostly: they make commits; the loose begin/set/commit/abort interleave transactions.
-  { weight: 12, arbitrary: fc.record({ kind: fc.constant('tx' as const), restore: fc.boolean(), sets: fc.array(setSpec, { minLength: 1, maxLength: 4 }), end: fc.constantFrom('flush' as const, 'noFlush' as const, 'noFlush' as const, 'abort' as const) }) },
+  { weight: 12, arbitrary: fc.record({ kind: fc.constant('tx' as const), restore: fc.boolean(), sets: fc.array(setSpec, { minLength: 1, maxLength: 4 }), end: fc.constantFrom('flush' as const, 'noFlush' as const, 'noFlush' as const, 'async' as const, 'abort' as const) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), tx: fc.nat(3), segment: fc.nat(2), at: fc.nat(4095), length: fc.integer({ min: 1, max: 100 }), fill: fc.nat(255) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('commit' as const), tx: fc.nat(3), flush: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('begin' as const), restore: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const), tx: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'flush' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'truncate' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'truncateAsync' as const }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('yield' as const), turns: fc.integer({ min: 1, max: 12 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('grow' as const), segment: fc.nat(2), by: fc.integer({ min: 1, max: 700 }) }) },
   { weight: 1, arbitrary: mapOp },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('unmap' as const), segment: fc.nat(2) }) },
@@ -33,6 +35,7 @@ export function workloadArbitrary(opCountMax: number): fc.Arbitrary<Workload> {
       // Small limits make automatic truncation and batch writes happen inside short workloads.
       logSizeMax: fc.constantFrom(256, 2048, 16384, 1 << 20),
       batchSizeMax: fc.constantFrom(1, 64, 512, 1 << 20),
+      truncation: fc.constantFrom('sync' as const, 'background' as const),
     }),
     ops: fc.tuple(mapOp, fc.array(opArbitrary, { minLength: 1, maxLength: opCountMax, size: 'max' })).map(([first, rest]): Op[] => [first, ...rest]),
   });
