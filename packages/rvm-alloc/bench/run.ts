@@ -67,6 +67,15 @@ const RANDOM_SLOTS = new Int32Array(1 << 16);
     RANDOM_SLOTS[i] = random.below(LIVE_COUNT);
   }
 }
+const SIZES_AT_ONCE: PairWorkload = {
+  name: 'alloc(1..512) + free',
+  spanSize: 4096,
+  run(heap, tx, count) {
+    const mask = RANDOM_SIZES.length - 1;
+    for (let i = 0; i < count; i++) heap.free(tx, heap.alloc(tx, RANDOM_SIZES[i & mask]!));
+  },
+};
+
 const live = new Float64Array(LIVE_COUNT);
 const liveCommitted = new Float64Array(LIVE_COUNT);
 const RANDOM: PairWorkload = {
@@ -265,7 +274,7 @@ function utilisation(name: string, size: (random: Random) => number, heapSize: n
 function main(): void {
   console.log(`@rvm/alloc benchmarks (node ${process.version}, ${QUICK ? 'quick' : 'full'} run)`);
   const pairRows: Row[] = [];
-  for (const workload of [FIXED, RANDOM]) {
+  for (const workload of [FIXED, SIZES_AT_ONCE, RANDOM]) {
     const rate = pairRate(workload);
     const writes = wordWritesPerPair(workload);
     const bare = bareWriteRate(writes, workload.spanSize);

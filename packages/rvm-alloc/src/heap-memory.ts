@@ -137,11 +137,6 @@ export class HeapMemory {
     this.words[index] = value;
   }
 
-  /** Journals a word that is about to be overwritten other than by put() (a payload copy). */
-  keep(offset: number): void {
-    this.put(offset, this.words[offset >>> 2]!);
-  }
-
   /** Undoes every put() of the current operation and ends it. */
   rollback(): void {
     const words = this.words;

@@ -210,11 +210,18 @@ export class Heap {
       const a = takeBlock(mem, q, blockSize);
       const length = current - BLOCK_HEADER_SIZE;
       mem.declare(a + BLOCK_HEADER_SIZE, length);
-      // The copy overwrites the links the free block had there; a rollback must restore them.
-      mem.keep(a + 8);
-      mem.keep(a + 12);
-      mem.bytes.copy(mem.bytes, a + BLOCK_HEADER_SIZE, offset, offset + length);
+      // Freeing the old block writes links over its first 8 bytes and a footer over its last 4: keep them.
+      let words = mem.words;
+      const head0 = words[offset >>> 2]!;
+      const head1 = words[(offset + 4) >>> 2]!;
+      const tail = words[(offset + length - 4) >>> 2]!;
       releaseBlock(mem, b);
+      // Nothing can fail from here on, so the copy (not journalled) cannot be left half-undone.
+      mem.bytes.copy(mem.bytes, a + BLOCK_HEADER_SIZE, offset, offset + length);
+      words = mem.words;
+      words[(a + 8) >>> 2] = head0;
+      words[(a + 12) >>> 2] = head1;
+      words[(a + 8 + length - 4) >>> 2] = tail;
       mem.end();
       return a + BLOCK_HEADER_SIZE;
     } catch (e) {

@@ -250,6 +250,30 @@ describe('alloc and free', () => {
     expect(heap.check()).toBeNull();
   });
 
+  it('a realloc that grows the heap, moves, and meets CONFLICT midway leaves everything as it was', () => {
+    const { rvm, heap, segment } = simHeap(8192, { sizeMax: 1 << 16 });
+    let tx = rvm.begin();
+    const a = heap.alloc(tx, 100); // carved first, so next to the fence
+    const b = heap.alloc(tx, 100); // just before a
+    fill(tx, segment, b, 100, 7);
+    tx.commit();
+    // Freeing b rewrites a's header (PREV_INUSE); another transaction holds it.
+    const other = rvm.begin();
+    other.setRange(segment, a - 8, 8);
+    tx = rvm.begin();
+    const before = Buffer.from(segment.bytes);
+    expect(codeOf(() => heap.realloc(tx, b, 6000))).toBe('CONFLICT');
+    expect(segment.size).toBeGreaterThan(before.length); // the segment's growth stays
+    expect(Buffer.compare(segment.bytes.subarray(0, before.length), before)).toBe(0);
+    expect(heap.heapSize).toBe(8192);
+    expect(heap.check()).toBeNull();
+    other.abort();
+    const moved = heap.realloc(tx, b, 6000);
+    expect(segment.bytes.subarray(moved, moved + 100).every((x) => x === 7)).toBe(true);
+    tx.commit();
+    expect(heap.check()).toBeNull();
+  });
+
   it('meets damaged metadata with HEAP_CORRUPT, rolled back', () => {
     const { rvm, heap, segment } = simHeap(8192);
     let tx = rvm.begin();
