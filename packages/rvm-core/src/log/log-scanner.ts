@@ -54,10 +54,12 @@ export function scanLog(
       if (knownEnd >= 0) throw corrupt(pos, sequence, 'a record the log wrote in this process no longer validates');
       const index = window.ensure(pos, RECORD_HEADER_SIZE);
       if (index < 0) return { endOffset: pos, nextSequence: sequence, recordCount: count, tornTail: false };
-      // Zeros (the preallocated part of the file) end the log cleanly; anything else is a torn write.
-      const tornTail = window.buf.readUInt32LE(index) !== 0;
-      proveTornTail(window, pos, header.salt, sequence);
-      return { endOffset: pos, nextSequence: sequence, recordCount: count, tornTail };
+      // Zeros (the preallocated part of the file) and records of earlier
+      // generations end the log cleanly; a record of this generation that
+      // does not validate, or valid ones after it, are a torn write.
+      const headerOfThisGeneration = window.buf.readUInt32LE(index) === RECORD_MAGIC && window.buf.readUInt32LE(index + R_SALT) === header.salt >>> 0;
+      const laterRecords = proveTornTail(window, pos, header.salt, sequence);
+      return { endOffset: pos, nextSequence: sequence, recordCount: count, tornTail: headerOfThisGeneration || laterRecords };
     }
     const index = window.ensure(pos, size);
     const parsed = parseRecord(window.buf, index);
@@ -86,17 +88,21 @@ function validRecordAt(window: FileWindow, pos: number, salt: number): number {
  * The record at `pos` (expected sequence `sequence`) is invalid. Looks at every
  * 8-byte-aligned position after it for a valid record of this generation that
  * proves the invalid one had been synced; throws LOG_CORRUPT if it finds one.
+ * Returns whether it found any valid record of this generation after `pos`.
  */
-function proveTornTail(window: FileWindow, pos: number, salt: number, sequence: number): void {
+function proveTornTail(window: FileWindow, pos: number, salt: number, sequence: number): boolean {
+  let found = false;
   for (let q = pos + 8; q + RECORD_HEADER_SIZE <= window.fileSize; q += 8) {
     const size = validRecordAt(window, q, salt);
     if (size < 0) continue;
     const i = window.ensure(q, size);
     const laterSequence = recordSequence(window.buf, i);
+    found = true;
     if (laterSequence > sequence && recordDurableSequence(window.buf, i) >= sequence) {
       throw corrupt(pos, sequence, `record ${laterSequence} at offset ${q} shows that record ${sequence} had been synced`);
     }
   }
+  return found;
 }
 
 function corrupt(position: number, sequence: number, reason: string): RvmError {

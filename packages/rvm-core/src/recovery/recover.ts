@@ -39,10 +39,10 @@ export function applyLog(storage: Storage, dir: string, log: RedoLog, fileSize: 
     throw e;
   }
   const segmentsWritten = applier.finish();
-  // Reset whenever anything follows the header, so that bytes after the end
-  // found here (a torn record, or records it proved unsynced) can never be
-  // read as part of the next generation.
-  if (result.recordCount > 0 || result.endOffset < fileSize) {
+  // Reset after a torn tail too: records of this generation after the end
+  // found here (proved unsynced) must never chain onto records written next.
+  // Zeros and records of earlier generations need no reset: their salt differs.
+  if (result.recordCount > 0 || result.tornTail) {
     log.setEnd(result.endOffset, result.nextSequence);
     log.reset();
   }
