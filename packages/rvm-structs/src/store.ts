@@ -84,8 +84,9 @@ export class Store {
   private readonly handles = new Map<string, HandleRecord[]>();
   /** Names created in the open transaction: their handles die if it aborts. */
   private readonly createdInTransaction: string[] = [];
-  /** The error of a nested transaction(fn) that threw inside the open transaction. */
-  private nestedFailure: unknown = null;
+  /** Whether a nested transaction(fn) threw inside the open transaction, and what. */
+  private nestedFailed = false;
+  private nestedError: unknown = undefined;
   private closed = false;
 
   private constructor(
@@ -247,13 +248,14 @@ export class Store {
     const flush = options?.flush ?? this.flushDefault;
     const tx = this.rvm.begin();
     ctx.current = tx;
-    this.nestedFailure = null;
+    this.nestedFailed = false;
+    this.nestedError = undefined;
     let result: T;
     try {
       result = fn();
       if (isPromiseLike(result)) throw asyncRefused(result);
-      if (this.nestedFailure !== null) {
-        const cause = this.nestedFailure;
+      if (this.nestedFailed) {
+        const cause = this.nestedError;
         throw new StructError('TRANSACTION_ABORTED', 'A nested transaction threw and its error was caught, so the whole transaction was aborted: RVM cannot undo part of one. Let the nested error propagate, or catch it outside the outermost transaction.', { cause });
       }
     } catch (e) {
@@ -341,7 +343,10 @@ export class Store {
       if (isPromiseLike(result)) throw asyncRefused(result);
       return result;
     } catch (e) {
-      this.nestedFailure ??= e;
+      if (!this.nestedFailed) {
+        this.nestedFailed = true;
+        this.nestedError = e;
+      }
       throw e;
     }
   }
@@ -353,7 +358,8 @@ export class Store {
     } finally {
       ctx.current = null;
       ctx.generation++;
-      this.nestedFailure = null;
+      this.nestedFailed = false;
+      this.nestedError = undefined;
       for (const name of this.createdInTransaction) this.forgetHandles(name);
       this.createdInTransaction.length = 0;
     }

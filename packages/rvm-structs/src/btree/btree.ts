@@ -31,7 +31,7 @@ import { bulkLoad } from './bulk-load.js';
 import { removeSlot } from './delete.js';
 import {
   BLOB_REF_SIZE, BTREE_FORMAT_VERSION, BTREE_MAGIC, CELL_HEADER_SIZE, cellSizeMaxFor, HEIGHT_MAX, isValidNodeSize, keySizeMaxFor,
-  NODE_CHILD0, NODE_LEAF, NODE_SIZE_DEFAULT, NODE_SIZE_MAX, TREE_COUNT, TREE_HEADER_SIZE, TREE_HEIGHT, TREE_MAGIC, TREE_NODE_SIZE, TREE_ROOT,
+  NODE_CHILD0, NODE_LEAF, NODE_SIZE_DEFAULT, NODE_SIZE_MAX, TREE_HEADER_SIZE, TREE_HEIGHT, TREE_MAGIC, TREE_NODE_SIZE, TREE_ROOT,
   TREE_VERSION, VALUE_BLOB, VALUE_SIZE_MAX,
 } from './format.js';
 import { BTreeIterator, ITERATE_ENTRIES, ITERATE_KEYS, ITERATE_VALUES } from './iterator.js';
@@ -39,7 +39,7 @@ import type { RangeOptions } from './iterator.js';
 import { cellKeySize, CellList, childAt, composeNode, isLeaf, leafCellSize, nodeCount, searchNode, slotCell } from './node.js';
 import { descend, Path } from './path.js';
 import type { TreeCore } from './path.js';
-import { freeSubtrees, verifyTree } from './verify.js';
+import { countEntries, freeSubtrees, verifyTree } from './verify.js';
 import type { BTreeStats } from './verify.js';
 import { placeCell, writeImage } from './write.js';
 
@@ -63,6 +63,10 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
   /** The largest cell; a value that does not fit one beside its key is stored out of line. */
   readonly cellSizeMax: number;
   private destroyed = false;
+  /** The entry count as of (sizeMutationCount, sizeGeneration) of the context, or -1: unknown. */
+  private sizeKnown = -1;
+  private sizeMutationCount = 0;
+  private sizeGeneration = 0;
 
   private constructor(
     readonly ctx: StructContext,
@@ -102,7 +106,6 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
     headerImage.writeUInt32LE(nodeSize, TREE_NODE_SIZE);
     headerImage.writeUInt32LE(root, TREE_ROOT);
     headerImage.writeUInt32LE(1, TREE_HEIGHT);
-    headerImage.writeDoubleLE(0, TREE_COUNT);
     ctx.writeBytes(header, headerImage, 0, TREE_HEADER_SIZE);
     return header;
   }
@@ -129,10 +132,20 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
     return new BTree<K, V>(ctx, headerOffset, resolveValueCodec(options), nodeSize);
   }
 
-  /** The number of entries. */
+  /**
+   * The number of entries. The tree keeps no count (format.ts): the first call
+   * after a transaction ended adds up the leaves' counts, O(leaves); later
+   * calls, and this handle's own puts and deletes, keep the sum current.
+   */
   get size(): number {
     this.checkLive();
-    return this.ctx.bytes.readDoubleLE(this.headerOffset + TREE_COUNT);
+    const ctx = this.ctx;
+    if (this.sizeKnown < 0 || ctx.mutationCount !== this.sizeMutationCount || ctx.generation !== this.sizeGeneration) {
+      this.sizeKnown = countEntries(this);
+      this.sizeMutationCount = ctx.mutationCount;
+      this.sizeGeneration = ctx.generation;
+    }
+    return this.sizeKnown;
   }
 
   get(key: K): V | undefined {
@@ -186,7 +199,7 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
       cell.writeUInt32LE(blob, CELL_HEADER_SIZE + keySize);
       cellSize = CELL_HEADER_SIZE + keySize + BLOB_REF_SIZE;
     }
-    ctx.mutationCount++;
+    const sizeCurrent = this.beginMutation();
     const leaf = descend(this, path, keyScratch, keySize);
     const bytes = ctx.bytes;
     const r = searchNode(bytes, leaf, keyScratch, keySize);
@@ -199,12 +212,14 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
         if (oldBlob !== 0) ctx.free(oldBlob);
       } else {
         placeCell(this, path, path.height - 1, index, cell, cellSize, false);
-        ctx.writeF64(this.headerOffset + TREE_COUNT, ctx.bytes.readDoubleLE(this.headerOffset + TREE_COUNT) + 1);
+        this.endMutation(sizeCurrent, 1);
+        return;
       }
     } catch (e) {
       if (blob !== 0) ctx.free(blob);
       throw e;
     }
+    this.endMutation(sizeCurrent, 0);
   }
 
   /** Deletes `key` in the current transaction; returns whether it was there. */
@@ -214,17 +229,16 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
     ctx.tx();
     const keySize = this.encodeProbe(key);
     const leaf = descend(this, path, keyScratch, keySize);
-    let bytes = ctx.bytes;
+    const bytes = ctx.bytes;
     const r = searchNode(bytes, leaf, keyScratch, keySize);
     if ((r & 1) === 0) return false;
-    ctx.mutationCount++;
+    const sizeCurrent = this.beginMutation();
     const index = r >>> 1;
     const cell = slotCell(bytes, leaf, index);
     const blob = bytes.readUInt32LE(cell + 2) === VALUE_BLOB ? bytes.readUInt32LE(cell + CELL_HEADER_SIZE + cellKeySize(bytes, cell)) : 0;
     removeSlot(this, path, path.height - 1, index, leafCellSize(bytes, cell));
     if (blob !== 0) ctx.free(blob);
-    bytes = ctx.bytes;
-    ctx.writeF64(this.headerOffset + TREE_COUNT, bytes.readDoubleLE(this.headerOffset + TREE_COUNT) - 1);
+    this.endMutation(sizeCurrent, -1);
     return true;
   }
 
@@ -251,7 +265,9 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
     const cellsStart = composeNode(image, this.nodeSize, NODE_LEAF, 0, emptyList, 0, 0);
     writeImage(this, root, image, 0, cellsStart);
     ctx.writeU32(header + TREE_HEIGHT, 1);
-    ctx.writeF64(header + TREE_COUNT, 0);
+    this.sizeKnown = 0;
+    this.sizeMutationCount = ctx.mutationCount;
+    this.sizeGeneration = ctx.generation;
   }
 
   /**
@@ -372,6 +388,22 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
     throw new StructError('KEY_TOO_LARGE', `The encoded key has ${size} bytes; this BTree (${this.nodeSize}-byte nodes) takes keys of at most ${this.keySizeMax}. Use a shorter key, or a tree with larger nodes.`, { size, sizeMax: this.keySizeMax });
   }
 
+  /** Counts a mutation (iterators seek again); returns whether the cached size was current before it. */
+  private beginMutation(): boolean {
+    const ctx = this.ctx;
+    const current = this.sizeKnown >= 0 && ctx.mutationCount === this.sizeMutationCount && ctx.generation === this.sizeGeneration;
+    ctx.mutationCount++;
+    return current;
+  }
+
+  /** Carries a current cached size over this handle's own mutation (which may have grown the segment). */
+  private endMutation(sizeCurrent: boolean, delta: number): void {
+    if (!sizeCurrent) return;
+    this.sizeKnown += delta;
+    this.sizeMutationCount = this.ctx.mutationCount;
+    this.sizeGeneration = this.ctx.generation;
+  }
+
   /** The leaf where the probe in keyScratch belongs, without recording the path. */
   private findLeaf(keySize: number): number {
     const bytes = this.ctx.bytes;
@@ -391,10 +423,15 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
     const bytes = this.ctx.bytes;
     const info = bytes.readUInt32LE(cell + 2);
     const valueStart = cell + CELL_HEADER_SIZE + cellKeySize(bytes, cell);
-    if (info !== VALUE_BLOB) return this.codec.decode(bytes.subarray(valueStart, valueStart + info));
-    const blob = bytes.readUInt32LE(valueStart);
-    const start = blob + BLOB_HEADER_SIZE;
-    return this.codec.decode(bytes.subarray(start, start + bytes.readUInt32LE(blob)));
+    let start = valueStart;
+    let end = valueStart + info;
+    if (info === VALUE_BLOB) {
+      const blob = bytes.readUInt32LE(valueStart);
+      start = blob + BLOB_HEADER_SIZE;
+      end = start + bytes.readUInt32LE(blob);
+    }
+    const codec = this.codec;
+    return codec.decodeRange === undefined ? codec.decode(bytes.subarray(start, end)) : codec.decodeRange(bytes, start, end);
   }
 
   private edge(last: boolean): [K, V] | undefined {

@@ -21,10 +21,10 @@ import type { ValueCodec } from '../codec/value-codec.js';
 import { writeBlob } from '../core/blob.js';
 import { StructError } from '../core/struct-error.js';
 import {
-  BLOB_REF_SIZE, CELL_HEADER_SIZE, HEIGHT_MAX, NODE_BRANCH, NODE_HEADER_SIZE, NODE_LEAF, SLOT_SIZE, TREE_COUNT, TREE_HEIGHT, TREE_ROOT,
+  BLOB_REF_SIZE, CELL_HEADER_SIZE, HEIGHT_MAX, NODE_BRANCH, NODE_HEADER_SIZE, NODE_LEAF, SLOT_SIZE, TREE_HEIGHT, TREE_ROOT,
   VALUE_BLOB, VALUE_SIZE_MAX,
 } from './format.js';
-import { CellList, commonPrefixSize, composeNode } from './node.js';
+import { CellList, commonPrefixSize, composeNode, nodeCount } from './node.js';
 import type { TreeCore } from './path.js';
 import { writeImage } from './write.js';
 
@@ -78,8 +78,8 @@ export function bulkLoad<K extends Key, V>(tree: LoadableTree<K>, entries: Itera
   const nodeSize = tree.nodeSize;
   {
     const bytes = ctx.bytes;
-    if (bytes.readDoubleLE(header + TREE_COUNT) !== 0 || bytes.readUInt32LE(header + TREE_HEIGHT) !== 1) {
-      throw new StructError('INVALID_ARGUMENT', 'bulkLoad fills an empty tree only; clear() it first, or put the entries one by one.', { size: bytes.readDoubleLE(header + TREE_COUNT) });
+    if (bytes.readUInt32LE(header + TREE_HEIGHT) !== 1 || nodeCount(bytes, bytes.readUInt32LE(header + TREE_ROOT)) !== 0) {
+      throw new StructError('INVALID_ARGUMENT', 'bulkLoad fills an empty tree only; clear() it first, or put the entries one by one.', {});
     }
   }
   const fill = Math.floor((nodeSize - NODE_HEADER_SIZE) * BULK_FILL);
@@ -206,7 +206,6 @@ export function bulkLoad<K extends Key, V>(tree: LoadableTree<K>, entries: Itera
     ctx.openWindow(header + TREE_ROOT, 8);
     ctx.putU32(header + TREE_ROOT, root);
     ctx.putU32(header + TREE_HEIGHT, height);
-    ctx.writeF64(header + TREE_COUNT, count);
     ctx.free(oldRoot);
   } catch (e) {
     for (const block of taken) ctx.free(block);

@@ -85,16 +85,15 @@ export class BTreeIterator<K extends Key, V, R> implements IterableIterator<R> {
     this.reverse = reverse === true;
     this.remaining = limit ?? Infinity;
     this.lastKey = Buffer.allocUnsafe(tree.keySizeMax);
-    const low = gt ?? gte;
-    if (low !== undefined) {
+    // Not `gt ?? gte`: null is a key.
+    if (gt !== undefined || gte !== undefined) {
       this.lower = Buffer.allocUnsafe(tree.keySizeMax);
-      this.lowerSize = tree._encodeInto(low, this.lower);
+      this.lowerSize = tree._encodeInto((gt !== undefined ? gt : gte) as K, this.lower);
       this.lowerInclusive = gt === undefined;
     }
-    const high = lt ?? lte;
-    if (high !== undefined) {
+    if (lt !== undefined || lte !== undefined) {
       this.upper = Buffer.allocUnsafe(tree.keySizeMax);
-      this.upperSize = tree._encodeInto(high, this.upper);
+      this.upperSize = tree._encodeInto((lt !== undefined ? lt : lte) as K, this.upper);
       this.upperInclusive = lt === undefined;
     }
   }

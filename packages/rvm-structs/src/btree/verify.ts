@@ -9,7 +9,7 @@ import { BlockCensus } from '../core/block-census.js';
 import { StructError } from '../core/struct-error.js';
 import {
   BTREE_MAGIC, CELL_HEADER_SIZE, HEIGHT_MAX, isValidNodeSize, NODE_BRANCH, NODE_CHILD0, NODE_HEADER_SIZE, NODE_KIND, NODE_LEAF, NODE_MAGIC,
-  NODE_MAGIC_FIELD, NODE_PREFIX, NODE_PREFIX_SIZE, PREFIX_SIZE_MAX, SLOT_SIZE, TREE_COUNT, TREE_HEIGHT, TREE_MAGIC, TREE_NODE_SIZE, TREE_ROOT,
+  NODE_MAGIC_FIELD, NODE_PREFIX, NODE_PREFIX_SIZE, PREFIX_SIZE_MAX, SLOT_SIZE, TREE_HEIGHT, TREE_MAGIC, TREE_NODE_SIZE, TREE_ROOT,
   TREE_HEADER_SIZE, VALUE_BLOB, VALUE_SIZE_MAX,
 } from './format.js';
 import { cellKeySize, cellChild, hintOf, isLeaf, nodeCellsStart, nodeCount, nodeGarbage, slotCell, leafCellSize } from './node.js';
@@ -143,10 +143,8 @@ export function verifyTree(tree: TreeCore): BTreeStats {
       stack.push({ node: child, depth: depth + 1, lowStart: childLowStart, lowEnd: childLowEnd, highStart: childHighStart, highEnd: childHighEnd });
     }
   }
-  const count = bytes.readDoubleLE(header + TREE_COUNT);
-  if (count !== entryCount) fail(root, `the header counts ${count} entries; the leaves hold ${entryCount}`);
   return {
-    count,
+    count: entryCount,
     height,
     nodeSize,
     leafCount,
@@ -180,4 +178,29 @@ export function freeSubtrees(tree: TreeCore, root: number, includeRoot: boolean)
     }
     if (node !== root || includeRoot) ctx.free(node);
   }
+}
+
+/** The number of entries: the sum of the leaves' counts. Reads every branch and every leaf header. */
+export function countEntries(tree: TreeCore): number {
+  const bytes = tree.ctx.bytes;
+  const height = bytes.readUInt32LE(tree.headerOffset + TREE_HEIGHT);
+  let total = 0;
+  const stack: number[] = [bytes.readUInt32LE(tree.headerOffset + TREE_ROOT)];
+  const depths: number[] = [0];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const depth = depths.pop()!;
+    const count = nodeCount(bytes, node);
+    if (depth === height - 1) {
+      total += count;
+      continue;
+    }
+    stack.push(bytes.readUInt32LE(node + NODE_CHILD0));
+    depths.push(depth + 1);
+    for (let i = 0; i < count; i++) {
+      stack.push(cellChild(bytes, slotCell(bytes, node, i)));
+      depths.push(depth + 1);
+    }
+  }
+  return total;
 }

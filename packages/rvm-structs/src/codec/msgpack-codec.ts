@@ -41,6 +41,9 @@ export const MSGPACK_OPTIONS: Readonly<MsgpackOptions> = Object.freeze({
 let packrDefault: Packr | undefined;
 
 class MsgpackCodec<V> implements ValueCodec<V> {
+  /** Reused by decodeRange; msgpackr reads start and end from it and caches a DataView on the source. */
+  private readonly range = { start: 0, end: 0 };
+
   constructor(private readonly packr: Packr) {}
 
   encode(value: V): Uint8Array {
@@ -56,6 +59,18 @@ class MsgpackCodec<V> implements ValueCodec<V> {
       return this.packr.unpack(bytes) as V;
     } catch (error) {
       throw new CodecError('VALUE_CORRUPT', `bytes are not one MessagePack value: ${String(error)}`, { size: bytes.length }, error);
+    }
+  }
+
+  decodeRange(bytes: Uint8Array, start: number, end: number): V {
+    if (start === end) return this.decode(bytes.subarray(start, end));
+    const range = this.range;
+    range.start = start;
+    range.end = end;
+    try {
+      return this.packr.unpack(bytes, range) as V;
+    } catch (error) {
+      throw new CodecError('VALUE_CORRUPT', `bytes are not one MessagePack value: ${String(error)}`, { size: end - start }, error);
     }
   }
 }

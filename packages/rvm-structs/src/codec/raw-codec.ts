@@ -16,6 +16,10 @@ const raw: ValueCodec<Uint8Array> = {
     // Not `bytes.slice()`: on a Buffer that returns a view, not a copy.
     return new Uint8Array(bytes);
   },
+  decodeRange(bytes: Uint8Array, start: number, end: number): Uint8Array {
+    // Uint8Array's own slice copies, even when `bytes` is a Buffer.
+    return Uint8Array.prototype.slice.call(bytes, start, end);
+  },
 };
 
 export function rawCodec(): ValueCodec<Uint8Array> {

@@ -35,7 +35,15 @@ class SchemaCodec<S extends z.ZodType> implements ValueCodec<z.infer<S>> {
   }
 
   decode(bytes: Uint8Array): z.infer<S> {
-    const value = this.inner.decode(bytes);
+    return this.checked(this.inner.decode(bytes));
+  }
+
+  decodeRange(bytes: Uint8Array, start: number, end: number): z.infer<S> {
+    const inner = this.inner;
+    return this.checked(inner.decodeRange === undefined ? inner.decode(bytes.subarray(start, end)) : inner.decodeRange(bytes, start, end));
+  }
+
+  private checked(value: unknown): z.infer<S> {
     if (!this.validateOnRead) return value as z.infer<S>;
     const result = this.schema.safeParse(value);
     if (!result.success) throw new SchemaError(result.error.issues, 'decode');

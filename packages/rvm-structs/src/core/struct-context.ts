@@ -81,7 +81,7 @@ export class StructContext {
   /** Copies source[start, end) to the segment at `offset`. */
   writeBytes(offset: number, source: Uint8Array, start: number, end: number): void {
     this.declare(offset, end - start);
-    this.segment.bytes.set(source.subarray(start, end), offset);
+    copyInto(this.segment.bytes, offset, source, start, end);
   }
 
   /** Moves segment bytes [from, from + length) to `to` (regions may overlap). */
@@ -152,7 +152,7 @@ export class StructContext {
   /** Copies source[start, end) into the window at `offset`. */
   putBytes(offset: number, source: Uint8Array, start: number, end: number): void {
     this.checkWindow(offset, end - start);
-    this.segment.bytes.set(source.subarray(start, end), offset);
+    copyInto(this.segment.bytes, offset, source, start, end);
   }
 
   /** Moves segment bytes [from, from + length) to `to`, which must lie in the window (the source need not). */
@@ -179,4 +179,16 @@ export class StructContext {
   free(offset: number): void {
     this.heap.free(this.tx(), offset);
   }
+}
+
+/** Copies below this many bytes run as a loop: a subarray view and a native call cost more. */
+const COPY_LOOP_SIZE_MAX = 128;
+
+function copyInto(target: Buffer, offset: number, source: Uint8Array, start: number, end: number): void {
+  // set() copies overlapping regions of one buffer correctly; the loop would not.
+  if (end - start > COPY_LOOP_SIZE_MAX || source.buffer === target.buffer) {
+    target.set(source.subarray(start, end), offset);
+    return;
+  }
+  for (let i = start; i < end; i++) target[offset + i - start] = source[i]!;
 }
