@@ -33,7 +33,7 @@ describe('HashMap crash and recover', () => {
           else counts.older++;
         },
       ),
-      runs(40),
+      runs(25),
     );
     console.log(`HashMap crash: ${JSON.stringify(counts)}`);
     expect(counts.crashed).toBeGreaterThan(counts.workloads / 4);

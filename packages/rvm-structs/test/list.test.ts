@@ -175,7 +175,7 @@ describe('List tree shape', () => {
     const model: string[] = [];
     const fat = (k: number): string => `${k}:`.padEnd(240, 'f');
     world.transaction(() => {
-      for (let k = 0; k < 20_000; k++) {
+      for (let k = 0; k < 17_000; k++) {
         list.push(fat(k));
         model.push(fat(k));
       }
@@ -184,10 +184,10 @@ describe('List tree shape', () => {
     expect(stats.height).toBe(3);
     expect(stats.leafFill).toBeGreaterThan(0.9);
     world.transaction(() => {
-      for (let k = 0; k < 19_990; k++) {
+      for (let k = 0; k < 16_990; k++) {
         const index = (k * 7919) % model.length;
-        expect(list.remove(index)).toBe(model.splice(index, 1)[0]);
-        if (k % 2000 === 0) list.verify();
+        if (list.remove(index) !== model.splice(index, 1)[0]) throw new Error(`remove(${index}) returned another element`);
+        if (k % 5000 === 0) list.verify();
       }
     });
     stats = list.stats();

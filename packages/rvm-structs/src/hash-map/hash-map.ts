@@ -20,6 +20,7 @@ import type { Key } from '../codec/key-codec.js';
 import { decodeKey, encodeKey, encodeKeyInto } from '../codec/key-codec.js';
 import type { ValueCodec } from '../codec/value-codec.js';
 import { BLOB_HEADER_SIZE, writeBlob } from '../core/blob.js';
+import { decodeRange } from '../core/decode-view.js';
 import { assert } from '../core/invariant.js';
 import type { StructContext } from '../core/struct-context.js';
 import { StructError } from '../core/struct-error.js';
@@ -271,9 +272,19 @@ export class HashMap<K extends Key = Key, V = unknown> implements Iterable<[K, V
     return this.ctx.bytes.readUInt32LE(this.headerOffset + HEADER_CHANGE_COUNT);
   }
 
-  /** @internal Whether destroy() ran. */
+  /** @internal Whether destroy() ran (or the Store retired this handle). */
   get _destroyed(): boolean {
     return this.destroyed;
+  }
+
+  /**
+   * @internal Retires the handle as destroy() does, without freeing anything:
+   * the Store calls it when the collection was dropped through another handle
+   * or its creation was aborted. Every later call throws NOT_FOUND, and its
+   * iterators ITERATOR_INVALIDATED.
+   */
+  _invalidate(): void {
+    this.destroyed = true;
   }
 
   /** @internal The key of the record at `pos`. */
@@ -383,9 +394,9 @@ export class HashMap<K extends Key = Key, V = unknown> implements Iterable<[K, V
     const keyField = bytes.readUInt16LE(pos + RECORD_KEY_FIELD);
     const valueField = bytes.readUInt16LE(pos + RECORD_VALUE_FIELD);
     const cell = pos + RECORD_HEADER_SIZE + (keyField === CELL_BLOB ? BLOB_REF_SIZE : keyField);
-    if (valueField !== CELL_BLOB) return this.codec.decode(bytes.subarray(cell, cell + valueField));
+    if (valueField !== CELL_BLOB) return decodeRange(this.codec, bytes, cell, cell + valueField);
     const blob = this.blobAt(bytes.readUInt32LE(cell), pos) + BLOB_HEADER_SIZE;
-    return this.codec.decode(bytes.subarray(blob, blob + bytes.readUInt32LE(blob - BLOB_HEADER_SIZE)));
+    return decodeRange(this.codec, bytes, blob, blob + bytes.readUInt32LE(blob - BLOB_HEADER_SIZE));
   }
 
   /**

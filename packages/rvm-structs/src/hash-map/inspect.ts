@@ -5,7 +5,7 @@
  * violation is a STRUCT_CORRUPT error naming its offset, never an exception
  * of another kind.
  */
-import { decodeKey } from '../codec/key-codec.js';
+import { compareKeyRanges, decodeKey } from '../codec/key-codec.js';
 import { BlockCensus } from '../core/block-census.js';
 import type { StructContext } from '../core/struct-context.js';
 import {
@@ -64,8 +64,10 @@ export function inspectHashMap(ctx: StructContext, header: number): HashMapStats
   let overflowPageCount = 0;
   let chainLengthMax = 0;
   let blobCount = 0;
+  const bucketKeys: Array<{ hash: number; start: number; end: number }> = [];
+  let bucketKeyCount = 0;
   for (let bucket = 0; bucket < bucketCount; bucket++) {
-    const keysOfBucket = new Set<string>();
+    bucketKeyCount = 0;
     const entryAt = directoryEntryOffset(bytes, header, bucket);
     let page = bytes.readUInt32LE(entryAt);
     let from = entryAt;
@@ -110,9 +112,16 @@ export function inspectHashMap(ctx: StructContext, header: number): HashMapStats
         }
         const owner = bucketOf(hash, bucketCount);
         if (owner !== bucket) throw corrupt(header, pos, `a key of bucket ${owner} is in bucket ${bucket}`);
-        const keyHex = bytes.toString('hex', keyStart, keyEnd);
-        if (keysOfBucket.has(keyHex)) throw corrupt(header, pos, 'a key occurs twice');
-        keysOfBucket.add(keyHex);
+        // Equal keys have equal hashes and so share a bucket: compare with the bucket's earlier keys of the same hash.
+        for (let k = 0; k < bucketKeyCount; k++) {
+          const other = bucketKeys[k]!;
+          if (other.hash === hash && compareKeyRanges(bytes, other.start, other.end, bytes, keyStart, keyEnd) === 0) throw corrupt(header, pos, 'a key occurs twice');
+        }
+        if (bucketKeyCount === bucketKeys.length) bucketKeys.push({ hash: 0, start: 0, end: 0 });
+        const slot = bucketKeys[bucketKeyCount++]!;
+        slot.hash = hash;
+        slot.start = keyStart;
+        slot.end = keyEnd;
         // The value: inline up to VALUE_INLINE_MAX bytes, else a blob of more.
         if (valueField === CELL_BLOB) {
           census.claimBlob(bytes.readUInt32LE(pos + RECORD_HEADER_SIZE + keyCellSize), VALUE_INLINE_MAX, VALUE_SIZE_MAX, 'a value blob', pos);

@@ -19,6 +19,7 @@
  */
 import type { ValueCodec } from '../codec/value-codec.js';
 import { BLOB_HEADER_SIZE, writeBlob } from '../core/blob.js';
+import { decodeRange } from '../core/decode-view.js';
 import type { StructContext } from '../core/struct-context.js';
 import { StructError } from '../core/struct-error.js';
 import type { ValueOptions } from '../core/value-options.js';
@@ -223,21 +224,31 @@ export class List<V = unknown> implements Iterable<V> {
 
   // ------------------------------------------------------------ for cursors
 
-  /** @internal */
+  /** @internal Whether destroy() ran (or the Store retired this handle). */
   get _destroyed(): boolean {
     return this.destroyed;
+  }
+
+  /**
+   * @internal Retires the handle as destroy() does, without freeing anything:
+   * the Store calls it when the collection was dropped through another handle
+   * or its creation was aborted. Every later call throws NOT_FOUND, and its
+   * iterators ITERATOR_INVALIDATED.
+   */
+  _invalidate(): void {
+    this.destroyed = true;
   }
 
   /** @internal The value of the record at `pos`. */
   _decodeAt(pos: number): V {
     const bytes = this.ctx.bytes;
     const field = bytes.readUInt16LE(pos);
-    if (field !== CELL_BLOB) return this.codec.decode(bytes.subarray(pos + RECORD_FIELD_SIZE, pos + RECORD_FIELD_SIZE + field));
+    if (field !== CELL_BLOB) return decodeRange(this.codec, bytes, pos + RECORD_FIELD_SIZE, pos + RECORD_FIELD_SIZE + field);
     const blob = bytes.readUInt32LE(pos + RECORD_FIELD_SIZE);
     if (blob === 0 || blob + BLOB_HEADER_SIZE > bytes.length || blob + BLOB_HEADER_SIZE + bytes.readUInt32LE(blob) > bytes.length) {
       throw corrupt(this.headerOffset, pos, `an element refers to blob ${blob}, outside the segment`);
     }
-    return this.codec.decode(bytes.subarray(blob + BLOB_HEADER_SIZE, blob + BLOB_HEADER_SIZE + bytes.readUInt32LE(blob)));
+    return decodeRange(this.codec, bytes, blob + BLOB_HEADER_SIZE, blob + BLOB_HEADER_SIZE + bytes.readUInt32LE(blob));
   }
 
   /** @internal Inserts `value` at `index` (checked by the caller); returns the new length. */
