@@ -13,7 +13,7 @@ import { World } from './list-hash-map-support.js';
 const HEADER_HEX = [
   '484d4150', // magic "HMAP"
   '0100', // version 1
-  '0002', // page size 512
+  '0004', // page size 1024
   '8cb24797', // hash seed HASH_SEED_DEFAULT
   '01000000', // bucketCount 1
   '04000000', // entryCount 4
@@ -33,8 +33,8 @@ const PAGE_HEX = [
   'ce4048ce', '0200', '0100', '5000', 'c0',
   // ['a', 2] -> [1, 2]: key 14 bytes (tuple of string and number), value 3 bytes (fixarray)
   'fdcc1789', '0e00', '0300', '70' + '506100' + '30c000000000000000' + '00', '920102',
-  // 'k' x 70 -> 'x' x 200: both cells are blobs (0xffff), then their offsets
-  'da63783e', 'ffff', 'ffff', '10fc0000', '38fb0000',
+  // 'k' x 70 -> 'x' x 450: both cells are blobs (0xffff), then their offsets
+  'da63783e', 'ffff', 'ffff', '10fa0000', '38f80000',
 ].join('');
 
 describe('HashMap format version 1', () => {
@@ -61,20 +61,21 @@ describe('HashMap format version 1', () => {
       map.set(1, 'one');
       map.set('', null);
       map.set(['a', 2], [1, 2]);
-      map.set('k'.repeat(70), 'x'.repeat(200));
+      map.set('k'.repeat(70), 'x'.repeat(450));
     });
     const bytes = world.segment.bytes;
     expect(bytes.toString('hex', offset, offset + 128)).toBe(HEADER_HEX);
     const page = bytes.readUInt32LE(bytes.readUInt32LE(offset + 32));
     expect(bytes.toString('hex', page, page + 8 + 73)).toBe(PAGE_HEX);
     // Blobs: a u32 length, then the bytes (core/blob.ts).
-    expect(bytes.readUInt32LE(0xfc10)).toBe(72);
-    expect(bytes.toString('latin1', 0xfc14, 0xfc14 + 72)).toBe(`P${'k'.repeat(70)}\u0000`);
-    expect(bytes.readUInt32LE(0xfb38)).toBe(202); // msgpack str8: 0xd9, length, 200 bytes
+    expect(bytes.readUInt32LE(0xfa10)).toBe(72);
+    expect(bytes.toString('latin1', 0xfa14, 0xfa14 + 72)).toBe(`P${'k'.repeat(70)}\u0000`);
+    expect(bytes.readUInt32LE(0xf838)).toBe(453); // msgpack str16: 0xda, length 450 big-endian, the bytes
+    expect(bytes.toString('hex', 0xf83c, 0xf83f)).toBe('da01c2');
     expect(map.get(1)).toBe('one');
     expect(map.get('')).toBeNull();
     expect(map.get(['a', 2])).toEqual([1, 2]);
-    expect(map.get('k'.repeat(70))).toBe('x'.repeat(200));
+    expect(map.get('k'.repeat(70))).toBe('x'.repeat(450));
     map.verify();
   });
 });

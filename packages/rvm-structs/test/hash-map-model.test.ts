@@ -29,5 +29,6 @@ describe('HashMap against a Map', () => {
     expect(shape.splits).toBeGreaterThan(0);
     expect(shape.merges).toBeGreaterThan(0);
     expect(shape.blobCountMax).toBeGreaterThan(0);
+    expect(shape.overflowPageCountMax).toBeGreaterThan(0);
   });
 });
