@@ -76,7 +76,7 @@ describe('crash anywhere, recover, and find a committed state', () => {
       fc.property(fc.array(opArbFor(mixedSizeArb), { minLength: 5, maxLength: 60 }), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.nat(), (ops, where, crashSeed) =>
         crashAndRecover(ops, where, crashSeed),
       ),
-      propertyParameters(120),
+      propertyParameters(100),
     );
     console.log(`rvm-alloc crash: ${counts.workloads} workloads, ${counts.crashes} crashed mid-workload, ${counts.recoveredLatest} recovered the latest commit, ${counts.recoveredOlder} an older durable one, ${counts.grownSegments} with a segment larger than the heap (RVM_CRASH_RUNS=${RUNS_MULTIPLIER}, seed ${seed()})`);
     expect(counts.recoveredOlder).toBeGreaterThan(0);

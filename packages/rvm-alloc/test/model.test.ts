@@ -40,7 +40,7 @@ function property(opArb: fc.Arbitrary<Op>, commandCountMax: number): fc.IPropert
 
 describe('heap against a model of live blocks', () => {
   it('mixed sizes, with growth up to sizeMax and OUT_OF_SPACE', { timeout: testTimeout(60_000) }, () => {
-    fc.assert(property(opArbFor(mixedSizeArb), 150), propertyParameters(40));
+    fc.assert(property(opArbFor(mixedSizeArb), 150), propertyParameters(32));
   });
 
   it('small sizes, many live blocks', { timeout: testTimeout(60_000) }, () => {
