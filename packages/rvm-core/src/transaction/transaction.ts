@@ -132,11 +132,11 @@ export class Transaction {
     }
     if (length === 0) return;
     const id = segment.id;
-    this.host.checkConflict(this, id, offset, end);
     const ranges = r.ranges;
     const i = ranges.lowerBound(id, offset);
-    // Fast path: already declared.
+    // Fast path: already declared (so no other open transaction can hold these bytes).
     if (i < ranges.count && ranges.segments[i] === id && ranges.starts[i]! <= offset && ranges.ends[i]! >= end) return;
+    this.host.checkConflict(this, id, offset, end);
     let cursor = offset;
     let mergedStart = offset;
     let mergedEnd = end;
