@@ -216,6 +216,32 @@ describe('List tree shape', () => {
     middle.list.verify();
   });
 
+  it('writes a few bytes per shift and unshift, not a leaf (a queue, a stack at the front)', () => {
+    const { world, list } = setup<number>();
+    world.transaction(() => {
+      for (let k = 0; k < 20_000; k++) list.push(k);
+    });
+    const declared = declaredBy(world);
+    world.transaction(() => {
+      for (let k = 0; k < 20_000; k++) {
+        if (list.shift() !== k) throw new Error(`shift did not return ${k}`);
+        list.push(20_000 + k);
+      }
+    });
+    // A shift writes the leaf header, one count per level and the list header; a push its record too.
+    // Splits and merges, once per leaf, add a leaf each.
+    expect(declared.size / 20_000).toBeLessThan(120);
+    declared.reset();
+    world.transaction(() => {
+      for (let k = 0; k < 20_000; k++) list.unshift(-k);
+    });
+    expect(declared.size / 20_000).toBeLessThan(80);
+    expect(list.at(0)).toBe(-19_999);
+    expect(list.at(20_000)).toBe(20_000);
+    expect(list.stats().leafFill).toBeGreaterThan(0.9);
+    list.verify();
+  });
+
   it('touches a bounded number of bytes per operation and grows the segment mid-workload', () => {
     const { world, list } = setup<number>({}, 16 * 1024);
     const declared = declaredBy(world);

@@ -24,11 +24,14 @@
  *       0    1 level        0 for a leaf; an internal node's level is its height above the leaves
  *       1    1 reserved     zero
  *       2    2 count        records (leaf) or children (internal node)
- *       4    2 usedSize     leaf: bytes of records, which fill [8, 8 + usedSize) exactly;
- *                           internal node: count * ENTRY_SIZE
- *       6    2 reserved     zero
+ *       4    2 usedSize     leaf: bytes of records; internal node: count * ENTRY_SIZE
+ *       6    2 skipSize     leaf: free bytes before the records, which fill
+ *                           [8 + skipSize, 8 + skipSize + usedSize) exactly; internal node: zero
  *
- * LEAF (a block of LEAF_SIZE bytes): records from offset 8, in list order
+ * LEAF (a block of LEAF_SIZE bytes): records from offset 8 + skipSize, in list order.
+ * Removing a leaf's first record grows skipSize instead of moving the others,
+ * and an insertion at the front fills that gap, so shift and unshift write a
+ * few bytes, not the leaf (a queue's cost does not depend on the leaf size).
  *       0    2 field        the element's encoded size 0 .. ELEMENT_INLINE_MAX (the bytes follow),
  *                           or CELL_BLOB (0xffff): a 4-byte blob offset follows (core/blob.ts)
  *       2    . cell
@@ -40,8 +43,8 @@
  * A list is valid if and only if: the header has the magic and version above
  * and height <= HEIGHT_MAX; every node is a live heap block reached exactly
  * once, with level = its height above the leaves (all leaves at the same
- * depth); each leaf's records tile [8, 8 + usedSize) with usedSize <=
- * LEAF_DATA_SIZE and count records, each inline cell at most
+ * depth); each leaf's records tile [8 + skipSize, 8 + skipSize + usedSize)
+ * with skipSize + usedSize <= LEAF_DATA_SIZE and count records, each inline cell at most
  * ELEMENT_INLINE_MAX bytes and each blob longer than that, up to
  * ELEMENT_SIZE_MAX; each internal node has 1 .. FANOUT_MAX children and each
  * entry's count equals the elements under its child; every node but the root
@@ -69,6 +72,7 @@ export const HEADER_SIZE = 32;
 export const NODE_LEVEL = 0;
 export const NODE_COUNT = 2;
 export const NODE_USED_SIZE = 4;
+export const NODE_SKIP_SIZE = 6;
 export const NODE_HEADER_SIZE = 8;
 
 export const LEAF_SIZE = 1024;

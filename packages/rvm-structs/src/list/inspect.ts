@@ -9,7 +9,7 @@ import type { StructContext } from '../core/struct-context.js';
 import {
   BLOB_REF_SIZE, CELL_BLOB, corrupt, ELEMENT_INLINE_MAX, ELEMENT_SIZE_MAX, ENTRY_SIZE, FANOUT_MAX, HEADER_HEIGHT, HEADER_LENGTH, HEADER_MAGIC,
   HEADER_ROOT, HEADER_SIZE, HEADER_VERSION, HEIGHT_MAX, INTERNAL_SIZE, LEAF_DATA_SIZE, LEAF_SIZE, LIST_FORMAT_VERSION, LIST_MAGIC,
-  NODE_COUNT, NODE_HEADER_SIZE, NODE_LEVEL, NODE_USED_SIZE, RECORD_FIELD_SIZE,
+  NODE_COUNT, NODE_HEADER_SIZE, NODE_LEVEL, NODE_SKIP_SIZE, NODE_USED_SIZE, RECORD_FIELD_SIZE,
 } from './format.js';
 
 export interface ListStats {
@@ -48,10 +48,11 @@ export function inspectList(ctx: StructContext, header: number): ListStats {
     const used = bytes.readUInt16LE(node + NODE_USED_SIZE);
     if (level === 0) {
       leafCount++;
-      if (used > LEAF_DATA_SIZE) throw corrupt(header, node, `a leaf claims ${used} bytes of records`);
+      const skip = bytes.readUInt16LE(node + NODE_SKIP_SIZE);
+      if (skip + used > LEAF_DATA_SIZE) throw corrupt(header, node, `a leaf claims ${used} bytes of records after ${skip} free ones`);
       if (count === 0 && !isRoot) throw corrupt(header, node, 'a leaf other than the root is empty');
-      const end = node + NODE_HEADER_SIZE + used;
-      let pos = node + NODE_HEADER_SIZE;
+      let pos = node + NODE_HEADER_SIZE + skip;
+      const end = pos + used;
       let records = 0;
       while (pos < end) {
         if (pos + RECORD_FIELD_SIZE > end) throw corrupt(header, pos, 'a record field is cut short');
@@ -74,6 +75,7 @@ export function inspectList(ctx: StructContext, header: number): ListStats {
     internalCount++;
     if (count < (isRoot ? 2 : 1) || count > FANOUT_MAX) throw corrupt(header, node, `an internal node has ${count} children`);
     if (used !== count * ENTRY_SIZE) throw corrupt(header, node, `an internal node's used size ${used} is not ${count} entries`);
+    if (bytes.readUInt16LE(node + NODE_SKIP_SIZE) !== 0) throw corrupt(header, node, 'an internal node has a skip size');
     let elements = 0;
     for (let i = 0; i < count; i++) {
       const entry = node + NODE_HEADER_SIZE + i * ENTRY_SIZE;
@@ -104,7 +106,7 @@ export function freeList(ctx: StructContext, header: number, keepFirstLeaf: bool
   const free = (node: number, level: number): void => {
     const count = bytes.readUInt16LE(node + NODE_COUNT);
     if (level === 0) {
-      let pos = node + NODE_HEADER_SIZE;
+      let pos = node + NODE_HEADER_SIZE + bytes.readUInt16LE(node + NODE_SKIP_SIZE);
       for (let r = 0; r < count; r++) {
         const field = bytes.readUInt16LE(pos);
         if (field === CELL_BLOB) ctx.free(bytes.readUInt32LE(pos + RECORD_FIELD_SIZE));

@@ -27,7 +27,7 @@ import { resolveValueCodec } from '../core/value-options.js';
 import { ListCursor, ListIterator } from './cursor.js';
 import {
   BLOB_REF_SIZE, CELL_BLOB, corrupt, ELEMENT_INLINE_MAX, ELEMENT_SIZE_MAX, HEADER_MAGIC, HEADER_ROOT, HEADER_SIZE, HEADER_VERSION, LEAF_DATA_SIZE,
-  LEAF_SIZE, LENGTH_MAX, LIST_FORMAT_VERSION, LIST_MAGIC, NODE_HEADER_SIZE, NODE_USED_SIZE, RECORD_FIELD_SIZE,
+  LEAF_SIZE, LENGTH_MAX, LIST_FORMAT_VERSION, LIST_MAGIC, NODE_HEADER_SIZE, NODE_SKIP_SIZE, NODE_USED_SIZE, RECORD_FIELD_SIZE,
 } from './format.js';
 import { freeList, inspectList, type ListStats } from './inspect.js';
 import { EDGE_END, EDGE_MIDDLE, EDGE_START, ListTree, recordScratch } from './tree.js';
@@ -304,10 +304,11 @@ export class List<V = unknown> implements Iterable<V> {
     const oldSize = RECORD_FIELD_SIZE + (field === CELL_BLOB ? BLOB_REF_SIZE : field);
     const oldBlob = field === CELL_BLOB ? bytes.readUInt32LE(pos + RECORD_FIELD_SIZE) : 0;
     const used = bytes.readUInt16LE(leaf + NODE_USED_SIZE);
-    if (used - oldSize + size <= LEAF_DATA_SIZE) {
+    const skip = bytes.readUInt16LE(leaf + NODE_SKIP_SIZE);
+    if (skip + used - oldSize + size <= LEAF_DATA_SIZE) {
       // In place: the new record followed by the records after the old one, written at once.
       const tailStart = pos + oldSize;
-      const tailEnd = leaf + NODE_HEADER_SIZE + used;
+      const tailEnd = leaf + NODE_HEADER_SIZE + skip + used;
       recordScratch.copy(tailScratch, 0, 0, size);
       bytes.copy(tailScratch, size, tailStart, tailEnd);
       ctx.writeBytes(pos, tailScratch, 0, size + tailEnd - tailStart);

@@ -19,7 +19,7 @@ import type { StructContext } from '../core/struct-context.js';
 import {
   BLOB_REF_SIZE, CELL_BLOB, corrupt, ENTRY_SIZE, FANOUT_MAX, HEADER_CHANGE_COUNT, HEADER_HEIGHT, HEADER_LENGTH, HEADER_ROOT,
   HEIGHT_MAX, INTERNAL_SIZE, LEAF_DATA_SIZE, LEAF_SIZE, MERGE_FANOUT_MAX, MERGE_LEAF_SIZE_MAX, NODE_COUNT, NODE_HEADER_SIZE,
-  NODE_LEVEL, NODE_USED_SIZE, RECORD_FIELD_SIZE, RECORD_SIZE_MAX,
+  NODE_LEVEL, NODE_SKIP_SIZE, NODE_USED_SIZE, RECORD_FIELD_SIZE, RECORD_SIZE_MAX,
 } from './format.js';
 
 /** Where an insertion happens, which decides how full nodes split. */
@@ -77,6 +77,7 @@ export class ListTree {
     const height = bytes[header + HEADER_HEIGHT]!;
     if (height > HEIGHT_MAX) throw corrupt(header, header + HEADER_HEIGHT, `height ${height} is past HEIGHT_MAX`);
     let node = bytes.readUInt32LE(header + HEADER_ROOT);
+    if (forInsert && index === bytes.readUInt32LE(header + HEADER_LENGTH)) return this.descendRightmost(node, height, index);
     let rest = index;
     for (let d = 0; d < height; d++) {
       this.checkNode(bytes, node, height - d, INTERNAL_SIZE);
@@ -105,6 +106,29 @@ export class ListTree {
     return node;
   }
 
+  /** descend() for an insertion at the end: the last child at every level, without summing counts. */
+  private descendRightmost(root: number, height: number, length: number): number {
+    const bytes = this.ctx.bytes;
+    let node = root;
+    for (let d = 0; d < height; d++) {
+      this.checkNode(bytes, node, height - d, INTERNAL_SIZE);
+      const count = bytes.readUInt16LE(node + NODE_COUNT);
+      if (count === 0 || count > FANOUT_MAX) throw corrupt(this.header, node, `an internal node has ${count} children`);
+      this.pathNodes[d] = node;
+      this.pathIndexes[d] = count - 1;
+      node = bytes.readUInt32LE(node + NODE_HEADER_SIZE + (count - 1) * ENTRY_SIZE);
+    }
+    this.checkNode(bytes, node, 0, LEAF_SIZE);
+    const local = bytes.readUInt16LE(node + NODE_COUNT);
+    if (local > length) throw corrupt(this.header, node, 'the last leaf holds more records than the list');
+    this.pathNodes[height] = node;
+    this.height = height;
+    this.leaf = node;
+    this.leafLocal = local;
+    this.leafStart = length - local;
+    return node;
+  }
+
   /** Descends to the record at `index` (< length) and sets leafPos to its offset. */
   locate(index: number): number {
     const leaf = this.descend(index, false);
@@ -115,13 +139,14 @@ export class ListTree {
   /** The offset of record `local` of `leaf` (local may equal the count: the end of the records). */
   recordPos(leaf: number, local: number): number {
     const bytes = this.ctx.bytes;
-    let pos = leaf + NODE_HEADER_SIZE;
+    let pos = leaf + NODE_HEADER_SIZE + bytes.readUInt16LE(leaf + NODE_SKIP_SIZE);
     const end = pos + bytes.readUInt16LE(leaf + NODE_USED_SIZE);
+    if (end > leaf + LEAF_SIZE) throw corrupt(this.header, leaf, 'the records of a leaf run past its end');
     for (let k = 0; k < local; k++) {
       const field = bytes.readUInt16LE(pos);
       pos += RECORD_FIELD_SIZE + (field === CELL_BLOB ? BLOB_REF_SIZE : field);
     }
-    if (pos > end || end > leaf + LEAF_SIZE) throw corrupt(this.header, leaf, 'the records of a leaf run past its used size');
+    if (pos > end) throw corrupt(this.header, leaf, 'the records of a leaf run past its used size');
     return pos;
   }
 
@@ -137,17 +162,31 @@ export class ListTree {
     const bytes = ctx.bytes;
     const used = bytes.readUInt16LE(leaf + NODE_USED_SIZE);
     const count = bytes.readUInt16LE(leaf + NODE_COUNT);
+    let skip = bytes.readUInt16LE(leaf + NODE_SKIP_SIZE);
     if (used + size <= LEAF_DATA_SIZE) {
-      const pos = this.recordPos(leaf, this.leafLocal);
-      const end = leaf + NODE_HEADER_SIZE + used;
-      ctx.moveBytes(pos + size, pos, end - pos);
-      ctx.writeBytes(pos, recordScratch, 0, size);
-      ctx.writeU32(leaf + NODE_COUNT, count + 1 + (used + size) * 0x10000);
+      const local = this.leafLocal;
+      if (local === 0 && skip >= size) {
+        // Into the gap before the first record: nothing moves.
+        skip -= size;
+        ctx.writeBytes(leaf + NODE_HEADER_SIZE + skip, recordScratch, 0, size);
+      } else {
+        if (skip + used + size > LEAF_DATA_SIZE) {
+          // Room only with the gap: move the records to the front first.
+          ctx.moveBytes(leaf + NODE_HEADER_SIZE, leaf + NODE_HEADER_SIZE + skip, used);
+          skip = 0;
+          writeLeafHeader(ctx, leaf, count, used, 0);
+        }
+        const pos = this.recordPos(leaf, local);
+        const end = leaf + NODE_HEADER_SIZE + skip + used;
+        ctx.moveBytes(pos + size, pos, end - pos);
+        ctx.writeBytes(pos, recordScratch, 0, size);
+      }
+      writeLeafHeader(ctx, leaf, count + 1, used + size, skip);
       this.addToCounts(height, 1);
       return;
     }
     this.allocateForSplit(height);
-    this.splitLeaf(leaf, used, count, size, edge);
+    this.splitLeaf(leaf, used, skip, count, size, edge);
   }
 
   /**
@@ -164,9 +203,18 @@ export class ListTree {
     const size = RECORD_FIELD_SIZE + (field === CELL_BLOB ? BLOB_REF_SIZE : field);
     const used = bytes.readUInt16LE(leaf + NODE_USED_SIZE);
     const count = bytes.readUInt16LE(leaf + NODE_COUNT);
-    const end = leaf + NODE_HEADER_SIZE + used;
-    ctx.moveBytes(pos, pos + size, end - pos - size);
-    ctx.writeU32(leaf + NODE_COUNT, count - 1 + (used - size) * 0x10000);
+    const skip = bytes.readUInt16LE(leaf + NODE_SKIP_SIZE);
+    const start = leaf + NODE_HEADER_SIZE + skip;
+    if (count === 1) {
+      writeLeafHeader(ctx, leaf, 0, 0, 0);
+    } else if (pos === start) {
+      // The first record: the gap grows over it, nothing moves.
+      writeLeafHeader(ctx, leaf, count - 1, used - size, skip + size);
+    } else {
+      const end = start + used;
+      ctx.moveBytes(pos, pos + size, end - pos - size);
+      writeLeafHeader(ctx, leaf, count - 1, used - size, skip);
+    }
     this.addToCounts(height, -1);
     this.rebalance();
   }
@@ -229,12 +277,13 @@ export class ListTree {
   }
 
   /** Splits the full leaf, inserting the record in recordScratch, then carries the new leaf up the path. */
-  private splitLeaf(leaf: number, used: number, count: number, size: number, edge: number): void {
+  private splitLeaf(leaf: number, used: number, skip: number, count: number, size: number, edge: number): void {
     const ctx = this.ctx;
     const bytes = ctx.bytes;
     const local = this.leafLocal;
     // Gather the records in list order, the new one at `local`.
-    bytes.copy(gathered, 0, leaf + NODE_HEADER_SIZE, leaf + NODE_HEADER_SIZE + used);
+    const start = leaf + NODE_HEADER_SIZE + skip;
+    bytes.copy(gathered, 0, start, start + used);
     recordScratch.copy(gathered, used, 0, size);
     const total = count + 1;
     let pos = 0;
@@ -262,14 +311,18 @@ export class ListTree {
       if (split === 0) split = 1;
     }
     const right = this.takeFresh();
-    const leftSize = this.writeLeaf(leaf, 0, split);
-    const rightSize = this.writeLeaf(right, split, total);
+    // An unshift leaves its new record at the end of the left leaf, so that the next ones fill the gap before it.
+    const leftSize = this.writeLeaf(leaf, 0, split, edge === EDGE_START);
+    const rightSize = this.writeLeaf(right, split, total, false);
     assert(leftSize <= LEAF_DATA_SIZE && rightSize <= LEAF_DATA_SIZE, 'both halves fit');
     this.carryUp(this.height - 1, leaf, split, right, total - split);
   }
 
-  /** Writes the gathered records [from, to) as the whole of leaf `leaf`; returns their size. */
-  private writeLeaf(leaf: number, from: number, to: number): number {
+  /**
+   * Writes the gathered records [from, to) as the whole of leaf `leaf`, at the
+   * front of it or (alignEnd) at its end; returns their size.
+   */
+  private writeLeaf(leaf: number, from: number, to: number, alignEnd: boolean): number {
     let at = NODE_HEADER_SIZE;
     for (let r = from; r < to; r++) {
       const start = gatheredStarts[r]!;
@@ -278,11 +331,17 @@ export class ListTree {
       at += size;
     }
     const used = at - NODE_HEADER_SIZE;
+    const skip = alignEnd ? LEAF_DATA_SIZE - used : 0;
     nodeImage.writeUInt32LE(0, 0);
     nodeImage.writeUInt16LE(to - from, NODE_COUNT);
     nodeImage.writeUInt16LE(used, NODE_USED_SIZE);
-    nodeImage.writeUInt16LE(0, 6);
-    this.ctx.writeBytes(leaf, nodeImage, 0, at);
+    nodeImage.writeUInt16LE(skip, NODE_SKIP_SIZE);
+    if (skip === 0) {
+      this.ctx.writeBytes(leaf, nodeImage, 0, at);
+    } else {
+      this.ctx.writeBytes(leaf, nodeImage, 0, NODE_HEADER_SIZE);
+      this.ctx.writeBytes(leaf + NODE_HEADER_SIZE + skip, nodeImage, NODE_HEADER_SIZE, at);
+    }
     return used;
   }
 
@@ -461,9 +520,28 @@ export class ListTree {
     const sourceCount = bytes.readUInt16LE(source + NODE_COUNT);
     const sourceUsed = bytes.readUInt16LE(source + NODE_USED_SIZE);
     assert(targetUsed + sourceUsed <= (isLeaf ? LEAF_DATA_SIZE : FANOUT_MAX * ENTRY_SIZE), 'merged nodes fit');
-    ctx.moveBytes(target + NODE_HEADER_SIZE + targetUsed, source + NODE_HEADER_SIZE, sourceUsed);
-    ctx.writeU32(target + NODE_COUNT, targetCount + sourceCount + (targetUsed + sourceUsed) * 0x10000);
+    if (!isLeaf) {
+      ctx.moveBytes(target + NODE_HEADER_SIZE + targetUsed, source + NODE_HEADER_SIZE, sourceUsed);
+      ctx.writeU32(target + NODE_COUNT, targetCount + sourceCount + (targetUsed + sourceUsed) * 0x10000);
+      return;
+    }
+    let targetSkip = bytes.readUInt16LE(target + NODE_SKIP_SIZE);
+    if (targetSkip + targetUsed + sourceUsed > LEAF_DATA_SIZE) {
+      ctx.moveBytes(target + NODE_HEADER_SIZE, target + NODE_HEADER_SIZE + targetSkip, targetUsed);
+      targetSkip = 0;
+    }
+    const sourceStart = source + NODE_HEADER_SIZE + bytes.readUInt16LE(source + NODE_SKIP_SIZE);
+    ctx.moveBytes(target + NODE_HEADER_SIZE + targetSkip + targetUsed, sourceStart, sourceUsed);
+    writeLeafHeader(ctx, target, targetCount + sourceCount, targetUsed + sourceUsed, targetSkip);
   }
+}
+
+/** Writes a leaf's count, usedSize and skipSize with one declared range. */
+function writeLeafHeader(ctx: StructContext, leaf: number, count: number, used: number, skip: number): void {
+  small.writeUInt16LE(count, 0);
+  small.writeUInt16LE(used, 2);
+  small.writeUInt16LE(skip, 4);
+  ctx.writeBytes(leaf + NODE_COUNT, small, 0, 6);
 }
 
 function gatheredRecordSize(start: number): number {
