@@ -33,7 +33,7 @@ describe('HashMap crash and recover', () => {
           else counts.older++;
         },
       ),
-      runs(25),
+      runs(15),
     );
     console.log(`HashMap crash: ${JSON.stringify(counts)}`);
     expect(counts.crashed).toBeGreaterThan(counts.workloads / 4);

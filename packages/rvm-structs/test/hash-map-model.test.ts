@@ -21,7 +21,7 @@ describe('HashMap against a Map', () => {
         aborts += runner.counts.aborts;
         runner.world.rvm.close();
       }),
-      runs(60),
+      runs(40),
     );
     console.log(`HashMap model: ${JSON.stringify(shape)}, ${grew} segment growths, ${aborts} aborts`);
     expect(grew).toBeGreaterThan(0);

@@ -33,7 +33,7 @@ describe('List crash and recover', () => {
           else counts.older++;
         },
       ),
-      runs(25),
+      runs(15),
     );
     console.log(`List crash: ${JSON.stringify(counts)}`);
     expect(counts.crashed).toBeGreaterThan(counts.workloads / 4);

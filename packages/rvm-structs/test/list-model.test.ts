@@ -23,7 +23,7 @@ describe('List against an array', () => {
         aborts += runner.counts.aborts;
         runner.world.rvm.close();
       }),
-      runs(60),
+      runs(40),
     );
     console.log(`List model: ${JSON.stringify(shape)}, ${grew} segment growths, ${aborts} aborts`);
     expect(grew).toBeGreaterThan(0);
