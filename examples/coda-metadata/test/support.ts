@@ -1,6 +1,7 @@
 /** Test support: a file server on simulated storage, a logical clock, run parameters and error helpers. */
 import { SimStorage } from '@rvm/core/testing';
 import { Store } from '@rvm/structs';
+import type { StoreOptions } from '@rvm/structs';
 import type fc from 'fast-check';
 import { expect } from 'vitest';
 import { isFsError } from '../src/errors.js';
@@ -24,9 +25,14 @@ export interface World {
   readonly clock: Clock;
 }
 
-/** A fresh store on simulated storage (or opens the one on `storage`). */
-export function openWorld(storage = new SimStorage(), clock = new Clock()): World {
-  const store = Store.open(DIR, { storage });
+/**
+ * A fresh store on simulated storage (or opens the one on `storage`).
+ * checkWrites (on unless `options` says otherwise) makes RVM compare a shadow
+ * copy of the segment at each begin and commit, so any byte written without
+ * setRange fails the test.
+ */
+export function openWorld(storage = new SimStorage(), clock = new Clock(), options: Omit<StoreOptions, 'storage'> = {}): World {
+  const store = Store.open(DIR, { rvmOptions: { checkWrites: true }, ...options, storage });
   const server = FileServer.open(store, { clock: clock.read });
   return { storage, store, server, fs: new PathFs(server, 1), clock };
 }
