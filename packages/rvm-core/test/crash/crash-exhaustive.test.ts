@@ -1,7 +1,7 @@
 /**
  * Exhaustive small cases, as CrashMonkey does: every workload of up to three
  * operations over a small alphabet (in CI: up to two over all twelve letters,
- * three over seven of them), a crash at every storage call of each (and after
+ * three over five of them), a crash at every storage call of each (and after
  * the last), and at each crash point the disk states the crash model allows
  * (crash-points.ts: the state in which exactly the calls issued so far reached
  * the disk; before each sync also every pending operation dropped, and seeded
@@ -70,11 +70,12 @@ function workloadOf(names: readonly string[]): Workload {
 }
 
 /**
- * The letters of three-operation workloads in CI. The others (abort, flush,
- * truncateAsync, grow, remap) appear in every workload of up to two
- * operations, and in all three-operation workloads of a soak (RVM_CRASH_RUNS >= 2).
+ * The letters of three-operation workloads in CI: the ones whose order across
+ * calls matters to the log. The others (abort, openTx, flush, truncateAsync,
+ * grow, createB, remap) appear in every workload of up to two operations, and
+ * in all three-operation workloads of a soak (RVM_CRASH_RUNS >= 2).
  */
-const CORE_ALPHABET = ['commitFlush', 'commitNoFlush', 'commitAsync', 'openTx', 'truncate', 'createB', 'reopen'];
+const CORE_ALPHABET = ['commitFlush', 'commitNoFlush', 'commitAsync', 'truncate', 'reopen'];
 
 function* sequences(length: number, letters: readonly string[]): Generator<string[]> {
   if (length === 0) {

@@ -11,14 +11,14 @@ import type { CrashSpec } from './recovery-check.js';
 import { RUNS_MULTIPLIER } from './runs.js';
 import { runWorkload, WorkloadRunner, type Workload } from './workload.js';
 
-const RANDOM_STATES_MAX = 32;
+const RANDOM_STATES_MAX = 8;
 
 /**
  * The crash states to recover at one capture. Between two syncs the disk
  * only gains pending operations, and a crash may drop any of them, so the
  * states at an earlier capture are among those of the last capture before
  * the next sync or syncDir (or the end). That one gets keepAll, dropAll and
- * 2^(pending + 1) seeded random states (at most RANDOM_STATES_MAX, times
+ * 2^pending seeded random states (at most RANDOM_STATES_MAX, times
  * RVM_CRASH_RUNS); every other capture gets keepAll, the state in which
  * exactly the operations issued so far reached the disk.
  */
@@ -27,7 +27,7 @@ export function specsFor(point: Capture): CrashSpec[] {
   const pending = point.storage.pendingCounts();
   const count = pending.fileOpCount + pending.dirOpCount;
   const specs: CrashSpec[] = [{ mode: 'keepAll' }, { mode: 'dropAll' }];
-  const randomCount = count === 0 ? 0 : Math.min(RANDOM_STATES_MAX, 2 ** (count + 1)) * RUNS_MULTIPLIER;
+  const randomCount = count === 0 ? 0 : Math.min(RANDOM_STATES_MAX, 2 ** count) * RUNS_MULTIPLIER;
   for (let seed = 1; seed <= randomCount; seed++) specs.push({ mode: 'random', seed });
   return specs;
 }

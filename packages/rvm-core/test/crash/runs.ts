@@ -50,11 +50,14 @@ export class CrashStats {
   crashStates = 0;
   recoveryCrashes = 0;
   private readonly started = performance.now();
+  private readonly cpuStarted = process.cpuUsage();
 
   constructor(readonly name: string) {}
 
   summary(): string {
     const seconds = ((performance.now() - this.started) / 1000).toFixed(1);
-    return `${this.name}: ${this.workloads} workloads, ${this.crashPoints} crash points, ${this.crashStates} distinct crash states recovered, ${this.recoveryCrashes} crashes during recovery, in ${seconds} s (RVM_CRASH_RUNS=${RUNS_MULTIPLIER}, seed ${seed() ?? 'random'})`;
+    const cpu = process.cpuUsage(this.cpuStarted);
+    const cpuSeconds = ((cpu.user + cpu.system) / 1e6).toFixed(1);
+    return `${this.name}: ${this.workloads} workloads, ${this.crashPoints} crash points, ${this.crashStates} distinct crash states recovered, ${this.recoveryCrashes} crashes during recovery, in ${seconds} s (${cpuSeconds} s of CPU; RVM_CRASH_RUNS=${RUNS_MULTIPLIER}, seed ${seed() ?? 'random'})`;
   }
 }
