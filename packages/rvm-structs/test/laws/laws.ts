@@ -39,7 +39,8 @@ export interface LawOptions {
   readonly stepsMax?: number;
 }
 
-const STORE_DEFAULT: StoreOptions = { segmentSize: 64 * 1024, sizeMax: 64 * 1024 * 1024 };
+/** checkWrites: RVM compares the segment at begin and commit and throws UNDECLARED_WRITE for any byte changed without setRange. */
+const STORE_DEFAULT: StoreOptions = { segmentSize: 64 * 1024, sizeMax: 64 * 1024 * 1024, rvmOptions: { checkWrites: true } };
 
 export function stepArbFor<Op>(opArb: fc.Arbitrary<Op>, opsMax: number): fc.Arbitrary<LawStep<Op>> {
   const tx = fc.record({
