@@ -221,3 +221,14 @@ describe('schemaCodec', () => {
     );
   });
 });
+
+describe('rawCodec.decodeRange', () => {
+  it('decodeRange returns a plain Uint8Array copy, like decode', () => {
+    const source = Buffer.from([1, 2, 3]);
+    const out = rawCodec().decodeRange!(source, 0, 2);
+    expect(Buffer.isBuffer(out)).toBe(false);
+    expect(out).toEqual(new Uint8Array([1, 2]));
+    source[0] = 9;
+    expect(out[0]).toBe(1);
+  });
+});

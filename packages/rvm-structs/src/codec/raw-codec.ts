@@ -17,8 +17,8 @@ const raw: ValueCodec<Uint8Array> = {
     return new Uint8Array(bytes);
   },
   decodeRange(bytes: Uint8Array, start: number, end: number): Uint8Array {
-    // Uint8Array's own slice copies, even when `bytes` is a Buffer.
-    return Uint8Array.prototype.slice.call(bytes, start, end);
+    // A plain Uint8Array copy, like decode (a slice of a Buffer would be a Buffer).
+    return new Uint8Array(bytes.subarray(start, end));
   },
 };
 
