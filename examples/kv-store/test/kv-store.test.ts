@@ -1,4 +1,7 @@
 /** KvStore: point operations, refusals, batches, scans against a model, import and export, durability. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SimStorage } from '@rvm/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -171,5 +174,31 @@ describe('KvStore', () => {
     expect(errorOf(() => open(storage)).code).toBe('LOCKED');
     kv.close();
     open(storage).close();
+  });
+
+  it('runs the README example', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-readme-'));
+    try {
+      // --- the README example, with its directory ---
+      const kv = KvStore.open(join(dir, 'db')); // durability 'flush': a commit is on disk when it returns
+      kv.put('user:1', { name: 'Ada' });
+      kv.batch(() => {
+        // one transaction: all of it or none of it, also across a crash
+        kv.put('user:2', { name: 'Grace' });
+        kv.del('user:1');
+      });
+      const users = [...kv.scan({ prefix: 'user:' })];
+      await kv.import(['{"key":"counter","value":1}', '{"key":"user:3","value":{"name":"Edsger"}}']);
+      const count = kv.count({ from: 'user:', to: 'user:3' });
+      kv.close();
+      // --- end ---
+      expect(users).toEqual([['user:2', { name: 'Grace' }]]);
+      expect(count).toBe(1);
+      const again = KvStore.open(join(dir, 'db'));
+      expect([...again.keys()]).toEqual(['counter', 'user:2', 'user:3']);
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
