@@ -109,8 +109,8 @@ export const NODE_SIZE_DEFAULT = 4096;
 /** Levels at most; a tree this tall would need more nodes than a 4 GiB segment holds. */
 export const HEIGHT_MAX = 48;
 
-/** Values longer than this are refused (VALUE_TOO_LARGE); one transaction may change at most 512 MiB. */
-export const VALUE_SIZE_MAX = 64 * 1024 * 1024;
+/** Values longer than this are refused (VALUE_TOO_LARGE), as by the hash map and the list. */
+export const VALUE_SIZE_MAX = 16 * 1024 * 1024;
 
 /**
  * A cell with its slot takes at most a quarter of a node's space, so a split

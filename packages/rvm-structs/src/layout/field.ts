@@ -119,7 +119,8 @@ function bytesField(n: number): Field<Uint8Array> {
     kind: 'bytes',
     size: n,
     capacity: n,
-    read: (b, at) => Uint8Array.prototype.slice.call(b, at, at + n),
+    // Not slice(): on a Buffer that makes a Buffer (its species), not a plain Uint8Array.
+    read: (b, at) => new Uint8Array(b.subarray(at, at + n)),
     check(value, name) {
       if (!(value instanceof Uint8Array)) throw invalid(name, `bytes(${n}) holds a Uint8Array`, value);
       if (value.length !== n) {
