@@ -1,6 +1,10 @@
 /** The orders collection: writes keep indexes in step, queries, refusals, migrations at open. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SimStorage } from '@rvm/core/testing';
-import { Store } from '@rvm/structs';
+import { isCodecError, Store } from '@rvm/structs';
+import type { SchemaError } from '@rvm/structs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { META, openOrders, ORDER_STATUSES, storedVersion, versionKey } from '../src/index.js';
@@ -157,5 +161,44 @@ describe('orders', () => {
       { numRuns: 40, ...(process.env.CI ? { seed: 0x7265 } : {}) },
     );
     store.verify();
+  });
+
+  it('runs the README example', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'records-readme-'));
+    const refused: string[] = [];
+    try {
+      // --- the README example, with its directory ---
+      const store = Store.open(join(dir, 'shop'));
+      const orders = openOrders(store); // migrates an older store to version 3 first
+      orders.insert({
+        id: 'ord-0001', customer: { id: 'cus-ada', name: 'Ada' }, placedAt: '2024-03-02', status: 'paid', currency: 'EUR',
+        lines: [{ sku: 'PUNCH-CARDS', quantity: 500, priceCents: 2 }],
+      });
+      store.transaction(() => {
+        // several writes, one transaction: the records and their index entries together
+        orders.update('ord-0001', (o) => ({ ...o, status: 'shipped' }));
+      });
+      const adas = [...orders.find('customer', ['cus-ada'])];
+      const shippedInMarch = [...orders.find('status', ['shipped'], { from: '2024-03-01', to: '2024-04-01' })];
+      try {
+        orders.insert({ id: 'ord-0002', customer: 'Grace' });
+      } catch (e) {
+        if (!isCodecError(e, 'SCHEMA_INVALID')) throw e;
+        for (const issue of (e as SchemaError).issues) refused.push(`${issue.path.join('.')}: ${issue.message}`);
+      }
+      store.close();
+      // --- end ---
+      expect(ids(adas)).toEqual(['ord-0001']);
+      expect(shippedInMarch.map((o) => o.status)).toEqual(['shipped']);
+      expect(refused).toEqual([
+        'customer: Invalid input: expected object, received string',
+        'placedAt: Invalid input: expected string, received undefined',
+        'lines: Invalid input: expected array, received undefined',
+        'status: Invalid option: expected one of "pending"|"paid"|"shipped"|"cancelled"',
+        'currency: Invalid option: expected one of "EUR"|"USD"|"GBP"',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
