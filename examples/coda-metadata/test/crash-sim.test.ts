@@ -16,7 +16,7 @@ import { Random } from '../src/random.js';
 import { snapshot, snapshotDifference } from '../src/snapshot.js';
 import { applyOp, formatOp, SHAPE_SMALL, Workload } from '../src/workload.js';
 import { ModelFs } from './model.js';
-import { Clock, expectClean, openWorld, runs } from './support.js';
+import { Clock, expectClean, openWorld, runs, timeout } from './support.js';
 import type { World } from './support.js';
 
 /** A small log and synchronous truncation, so crashes also land in truncations; small batches, so no-flush commits reach the log unsynced. */
@@ -133,5 +133,5 @@ describe('crash on simulated storage', () => {
       runs(12),
     );
     expect(crashes).toBeGreaterThan(0);
-  });
+  }, timeout(60_000));
 });

@@ -10,7 +10,7 @@ import { Random } from '../src/random.js';
 import type { Op } from '../src/workload.js';
 import { applyOp, formatOp, SHAPE_SMALL, Workload } from '../src/workload.js';
 import { ModelFs } from './model.js';
-import { expectClean, openWorld, runs } from './support.js';
+import { expectClean, openWorld, runs, timeout } from './support.js';
 
 const component = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('a', 'b', 'c') }, { weight: 1, arbitrary: fc.constantFrom('.', '..') });
 const path = fc.array(component, { minLength: 1, maxLength: 2 }).map((cs) => `/${cs.join('/')}`);
@@ -65,7 +65,7 @@ describe('the file server matches the model', () => {
       }),
       runs(25),
     );
-  });
+  }, timeout(60_000));
 
   it('on longer workloads that grow a tree', () => {
     fc.assert(
@@ -90,7 +90,7 @@ describe('the file server matches the model', () => {
       }),
       runs(4),
     );
-  });
+  }, timeout(60_000));
 
   it('reached success and every common error', () => {
     for (const code of ['ok', 'ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EINVAL']) expect(seen[code] ?? 0, code).toBeGreaterThan(0);

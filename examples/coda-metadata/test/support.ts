@@ -55,13 +55,19 @@ export function expectClean(server: FileServer): void {
 }
 
 const SEED_PINNED = 0xc0da;
+/** RVM_CRASH_RUNS=N multiplies the runs of every property (a soak); 1 by default. */
+const RUNS_MULTIPLIER = Number(process.env.RVM_CRASH_RUNS ?? '1') || 1;
 
 /** fast-check parameters: the seed pinned in CI (or FC_SEED to replay a printed one), random otherwise; RVM_CRASH_RUNS multiplies the runs. */
 export function runs<T>(baseRuns: number): fc.Parameters<T> {
-  const multiplier = Number(process.env.RVM_CRASH_RUNS ?? '1') || 1;
-  const parameters: fc.Parameters<T> = { numRuns: baseRuns * multiplier };
+  const parameters: fc.Parameters<T> = { numRuns: baseRuns * RUNS_MULTIPLIER };
   const replay = process.env.FC_SEED;
   if (replay !== undefined && replay !== '') parameters.seed = Number(replay);
   else if (process.env.CI) parameters.seed = SEED_PINNED;
   return parameters;
+}
+
+/** A test timeout that grows with RVM_CRASH_RUNS. */
+export function timeout(baseMs: number): number {
+  return baseMs * RUNS_MULTIPLIER;
 }
