@@ -182,8 +182,9 @@ export class Session {
     const long = args[0] === '-l';
     const paths = long ? args.slice(1) : args;
     const path = this.abs(paths[0] ?? '.');
-    const attr = this.fs.lstat(path);
-    const entries = attr.type === 'dir' ? this.fs.readdir(path) : [{ name: path, fid: attr.fid }];
+    // Like ls(1): a symbolic link named on the command line is followed; the entries listed are not.
+    const attr = this.fs.stat(path);
+    const entries = attr.type === 'dir' ? this.fs.readdir(path) : [{ name: path, fid: this.fs.lstat(path).fid }];
     for (const { name, fid } of entries) {
       const a = this.server.getattr(fid);
       const shown = `${name}${a.type === 'dir' ? '/' : a.type === 'symlink' ? ` -> ${this.server.readlink(fid)}` : ''}`;
