@@ -613,6 +613,11 @@ export class Rvm implements TransactionHost {
   }
 
   /** @internal */
+  transactionAborted(_tx: Transaction): void {
+    this.counters.aborts++;
+  }
+
+  /** @internal */
   endTransaction(tx: Transaction): void {
     const r = tx._resources;
     assert(r !== null, 'ending a transaction that has ended');

@@ -79,6 +79,7 @@ describe('map, commit, reopen', () => {
     expect(tx.verify()).toBeNull();
     tx.abort();
     expect([...seg.bytes]).toEqual(new Array(64).fill(1));
+    expect(rvm.query().counters.aborts).toBe(1);
     rvm.close();
   });
 

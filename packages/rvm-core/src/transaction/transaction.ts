@@ -31,6 +31,8 @@ export interface TransactionHost {
   commitTransactionAsync(tx: Transaction): Promise<void>;
   /** Forgets the transaction and takes its resources back. */
   endTransaction(tx: Transaction): void;
+  /** Counts an abort (after its bytes were restored). */
+  transactionAborted(tx: Transaction): void;
 }
 
 /** Reusable memory of a transaction, pooled by the Rvm. */
@@ -196,6 +198,7 @@ export class Transaction {
       r.undoData.copy(segment._bytes, r.undoOffsets[k]!, p, p + r.undoLengths[k]!);
     }
     this.host.endTransaction(this);
+    this.host.transactionAborted(this);
   }
 
   /** Checks the transaction's invariants; returns the first violation or null. */
