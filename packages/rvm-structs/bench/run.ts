@@ -5,9 +5,16 @@
  * node sizes on the same workload (how NODE_SIZE_DEFAULT was chosen).
  *
  * A B-tree in a Store on the real file system, loaded with 16-byte string keys
- * and MessagePack values of about 100 bytes, against a plain Map of the same
- * keys to the decoded objects in the same process (the in-memory ceiling; the
- * lmdb and sqlite peers run in the repository's bench/ package):
+ * and MessagePack values of about 100 bytes, against, in the same process:
+ * - a plain Map of the same keys to the decoded objects (the in-memory ceiling);
+ * - a Map of the same keys to the MessagePack bytes, decoded on every get
+ *   with the same codec (the floor of any store that returns decoded values);
+ * - lmdb (msgpack encoding, noSync), when it resolves from the repository's
+ *   bench/ package: a memory-mapped B-tree peer.
+ * Rates are given per second of wall-clock time and per second of this
+ * process's CPU time (see measure.ts): on a shared machine the second is the
+ * steadier figure, and the ratios to the peers measured alongside are the
+ * steadiest of all.
  * 1. bulk load (one transaction);
  * 2. random point reads returning decoded values (target >= 600,000/s);
  * 3. single-put transactions, no-flush commits (target >= 300,000/s): new keys
@@ -17,10 +24,14 @@
  *    slice over a sorted array;
  * 6. single-put flush commits (a log sync each), for scale.
  */
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { msgpackCodec } from '../src/codec/index.js';
 import type { BTree } from '../src/btree/index.js';
 import { BTREE_NODE_SIZE_DEFAULT } from '../src/btree/index.js';
 import { Store } from '../src/store.js';
-import { fmt, medianRate, printRows, QUICK, Random, type Row, withTempDir } from './measure.js';
+import { fmt, measure, printRows, QUICK, Random, type Rate, type Row, withTempDir, withTempDirAsync } from './measure.js';
 
 const ENTRY_COUNT = QUICK ? 100_000 : 1_000_000;
 const GET_COUNT = QUICK ? 100_000 : 300_000;
@@ -56,7 +67,7 @@ interface Loaded {
   store: Store;
   tree: BTree<string, User>;
   keys: string[];
-  loadRate: number;
+  loadRate: Rate;
 }
 
 function load(dir: string, nodeSize: number): Loaded {
@@ -66,11 +77,13 @@ function load(dir: string, nodeSize: number): Loaded {
   for (let i = 0; i < ENTRY_COUNT; i++) keys.push(keyOf(i));
   const order = keys.map((key, i) => [key, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   store.transaction(() => tree.bulkLoad((function* () {
     for (const [key, i] of order) yield [key, valueOf(i)] as const;
   })()));
   store.flush();
-  const loadRate = ENTRY_COUNT / (Number(process.hrtime.bigint() - start) / 1e9);
+  const used = process.cpuUsage(cpu);
+  const loadRate = { wall: ENTRY_COUNT / (Number(process.hrtime.bigint() - start) / 1e9), cpu: ENTRY_COUNT / ((used.user + used.system) / 1e6) };
   return { store, tree, keys, loadRate };
 }
 
@@ -81,10 +94,10 @@ function randomIndexes(count: number, below: number, seed: number): Int32Array {
   return indexes;
 }
 
-function getRate(tree: BTree<string, User>, keys: string[]): number {
+function getRate(tree: BTree<string, User>, keys: string[]): Rate {
   const indexes = randomIndexes(GET_COUNT, keys.length, 1);
   let sum = 0;
-  const rate = medianRate(() => {
+  const rate = measure(() => {
     for (let i = 0; i < GET_COUNT; i++) sum += tree.get(keys[indexes[i]!]!)!.id;
     return GET_COUNT;
   });
@@ -93,8 +106,8 @@ function getRate(tree: BTree<string, User>, keys: string[]): number {
 }
 
 let insertSerial = 0;
-function insertRate(store: Store, tree: BTree<string, User>): number {
-  return medianRate(() => {
+function insertRate(store: Store, tree: BTree<string, User>): Rate {
+  return measure(() => {
     for (let i = 0; i < PUT_COUNT; i++) {
       const n = ENTRY_COUNT + insertSerial++;
       const key = keyOf(n);
@@ -105,6 +118,24 @@ function insertRate(store: Store, tree: BTree<string, User>): number {
   });
 }
 
+interface Lmdb {
+  get(key: string): unknown;
+  putSync(key: string, value: unknown): boolean;
+  transactionSync<T>(fn: () => T): T;
+  close(): Promise<void>;
+}
+
+/** lmdb from the repository's bench/ package, or null when it is not installed there. */
+async function openLmdb(dir: string): Promise<Lmdb | null> {
+  try {
+    const require = createRequire(new URL('../../../bench/package.json', import.meta.url));
+    const lmdb = (await import(require.resolve('lmdb'))) as { open(options: object): Lmdb };
+    return lmdb.open({ path: join(dir, 'lmdb'), encoding: 'msgpack', noSync: true });
+  } catch {
+    return null;
+  }
+}
+
 function tuneNodeSizes(sizes: number[]): void {
   const rows: Row[] = [];
   for (const nodeSize of sizes) {
@@ -113,56 +144,91 @@ function tuneNodeSizes(sizes: number[]): void {
       const gets = getRate(tree, keys);
       const inserts = insertRate(store, tree);
       const stats = tree.stats();
-      rows.push({ workload: `${nodeSize} B nodes: bulk load`, value: loadRate, unit: 'entries/s' });
-      rows.push({ workload: `${nodeSize} B nodes: random get`, value: gets, unit: 'ops/s' });
-      rows.push({ workload: `${nodeSize} B nodes: single-put tx (insert)`, value: inserts, unit: 'ops/s' });
-      rows.push({ workload: `${nodeSize} B nodes: height ${stats.height}, leaf fill`, value: stats.leafFill, unit: '' });
+      rows.push({ workload: `${nodeSize} B nodes: bulk load`, rate: loadRate, unit: 'entries/s' });
+      rows.push({ workload: `${nodeSize} B nodes: random get`, rate: gets, unit: 'ops/s' });
+      rows.push({ workload: `${nodeSize} B nodes (height ${stats.height}, leaf fill ${(stats.leafFill * 100).toFixed(0)}%): single-put tx`, rate: inserts, unit: 'ops/s' });
       store.close();
     });
   }
   printRows(`Node size comparison, ${fmt(ENTRY_COUNT)} entries`, rows);
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  console.log(`${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at start; Node ${process.version}`);
   const sizes = process.env.BENCH_NODE_SIZES;
   if (sizes !== undefined && sizes !== '') {
     tuneNodeSizes(sizes.split(',').map(Number));
     return;
   }
-  withTempDir((dir) => {
-    const { store, tree, keys, loadRate } = load(dir, BTREE_NODE_SIZE_DEFAULT);
+  await withTempDirAsync(async (dir) => {
+    const { store, tree, keys, loadRate } = load(join(dir, 'store'), BTREE_NODE_SIZE_DEFAULT);
     const map = new Map<string, User>();
     for (let i = 0; i < keys.length; i++) map.set(keys[i]!, valueOf(i));
 
     const gets = getRate(tree, keys);
     const getIndexes = randomIndexes(GET_COUNT, keys.length, 1);
     let sum = 0;
-    const mapGets = medianRate(() => {
+    const mapGets = measure(() => {
       for (let i = 0; i < GET_COUNT; i++) sum += map.get(keys[getIndexes[i]!]!)!.id;
       return GET_COUNT;
     });
 
+    const codec = msgpackCodec<User>();
+    const encoded = new Map<string, Uint8Array>();
+    for (let i = 0; i < keys.length; i++) encoded.set(keys[i]!, Uint8Array.from(codec.encode(valueOf(i))));
+    const encodedGets = measure(() => {
+      for (let i = 0; i < GET_COUNT; i++) sum += codec.decode(encoded.get(keys[getIndexes[i]!]!)!).id;
+      return GET_COUNT;
+    });
+    encoded.clear();
+
+    const lmdb = await openLmdb(dir);
+    let lmdbGets: Rate | undefined;
+    let lmdbPuts: Rate | undefined;
+    if (lmdb !== null) {
+      for (let i = 0; i < keys.length; i += 10_000) {
+        lmdb.transactionSync(() => {
+          for (let k = i; k < i + 10_000 && k < keys.length; k++) lmdb.putSync(keys[k]!, valueOf(k));
+        });
+      }
+      lmdbGets = measure(() => {
+        for (let i = 0; i < GET_COUNT; i++) sum += (lmdb.get(keys[getIndexes[i]!]!) as User).id;
+        return GET_COUNT;
+      });
+      let serial = 0;
+      lmdbPuts = measure(() => {
+        for (let i = 0; i < PUT_COUNT; i++) {
+          const n = 2 * ENTRY_COUNT + serial++;
+          const key = keyOf(n);
+          const value = valueOf(n);
+          lmdb.transactionSync(() => lmdb.putSync(key, value));
+        }
+        return PUT_COUNT;
+      });
+      await lmdb.close();
+    }
+
     const inserts = insertRate(store, tree);
     const updateIndexes = randomIndexes(PUT_COUNT, keys.length, 2);
     let round = 0;
-    const updates = medianRate(() => {
+    const updates = measure(() => {
       round++;
       for (let i = 0; i < PUT_COUNT; i++) {
         const n = updateIndexes[i]!;
         const value = valueOf(n);
-        value.score = round;
+        value.score += round;
         store.transaction(() => tree.put(keys[n]!, value), NO_FLUSH);
       }
       return PUT_COUNT;
     });
-    const mapSets = medianRate(() => {
+    const mapSets = measure(() => {
       for (let i = 0; i < PUT_COUNT; i++) {
         const n = updateIndexes[i]!;
         map.set(keys[n]!, valueOf(n));
       }
       return PUT_COUNT;
     });
-    const batched = medianRate(() => {
+    const batched = measure(() => {
       for (let i = 0; i < PUT_COUNT; i += BATCH_SIZE) {
         store.transaction(() => {
           for (let j = i; j < i + BATCH_SIZE; j++) {
@@ -175,14 +241,14 @@ function main(): void {
     });
 
     const scanIndexes = randomIndexes(SCAN_COUNT, keys.length, 3);
-    const scans = medianRate(() => {
+    const scans = measure(() => {
       for (let i = 0; i < SCAN_COUNT; i++) {
         for (const [, value] of tree.range({ gte: keys[scanIndexes[i]!]!, limit: SCAN_LENGTH })) sum += value.id;
       }
       return SCAN_COUNT;
     });
     const sorted = [...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    const arrayScans = medianRate(() => {
+    const arrayScans = measure(() => {
       for (let i = 0; i < SCAN_COUNT; i++) {
         const probe = keys[scanIndexes[i]!]!;
         let lo = 0;
@@ -197,26 +263,31 @@ function main(): void {
       return SCAN_COUNT;
     });
 
-    const flushStart = process.hrtime.bigint();
-    for (let i = 0; i < FLUSH_COUNT; i++) {
-      const n = updateIndexes[i]!;
-      store.transaction(() => tree.put(keys[n]!, valueOf(n)), { flush: true });
-    }
-    const flushes = FLUSH_COUNT / (Number(process.hrtime.bigint() - flushStart) / 1e9);
+    const flushes = measure(() => {
+      for (let i = 0; i < FLUSH_COUNT; i++) {
+        const n = updateIndexes[i]!;
+        store.transaction(() => tree.put(keys[n]!, valueOf(n)), { flush: true });
+      }
+      return FLUSH_COUNT;
+    });
     if (sum < 0) console.log(sum);
 
     const stats = tree.stats();
+    console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
     printRows(`@rvm/structs BTree, ${fmt(ENTRY_COUNT)} entries (16-byte keys, ~100-byte MessagePack values), ${BTREE_NODE_SIZE_DEFAULT}-byte nodes, height ${stats.height}, leaf fill ${(stats.leafFill * 100).toFixed(0)}%`, [
-      { workload: 'bulk load (one transaction)', value: loadRate, unit: 'entries/s' },
-      { workload: 'random get, decoded', value: gets, unit: 'ops/s', reference: 'Map.get of decoded objects', referenceValue: mapGets, target: 600_000 },
-      { workload: 'single-put tx, no-flush (new keys)', value: inserts, unit: 'ops/s', reference: 'Map.set', referenceValue: mapSets, target: 300_000 },
-      { workload: 'single-put tx, no-flush (existing keys)', value: updates, unit: 'ops/s', reference: 'Map.set', referenceValue: mapSets, target: 300_000 },
-      { workload: `puts in transactions of ${BATCH_SIZE}, no-flush`, value: batched, unit: 'puts/s', reference: 'Map.set', referenceValue: mapSets },
-      { workload: `range scan of ${SCAN_LENGTH}, decoded`, value: scans, unit: 'scans/s', reference: 'sorted array: search + slice', referenceValue: arrayScans },
-      { workload: 'single-put tx, flush (a log sync each)', value: flushes, unit: 'ops/s' },
+      { workload: 'bulk load (one transaction)', rate: loadRate, unit: 'entries/s' },
+      { workload: 'random get, decoded', rate: gets, unit: 'ops/s', reference: 'Map.get of decoded objects', referenceRate: mapGets, target: 600_000 },
+      { workload: 'random get, decoded', rate: gets, unit: 'ops/s', reference: 'Map.get of bytes + decode', referenceRate: encodedGets },
+      ...(lmdbGets === undefined ? [] : [{ workload: 'random get, decoded', rate: gets, unit: 'ops/s', reference: 'lmdb get (msgpack)', referenceRate: lmdbGets }]),
+      { workload: 'single-put tx, no-flush (new keys)', rate: inserts, unit: 'ops/s', reference: 'Map.set', referenceRate: mapSets, target: 300_000 },
+      ...(lmdbPuts === undefined ? [] : [{ workload: 'single-put tx, no-flush (new keys)', rate: inserts, unit: 'ops/s', reference: 'lmdb noSync transactionSync(put)', referenceRate: lmdbPuts }]),
+      { workload: 'single-put tx, no-flush (existing keys)', rate: updates, unit: 'ops/s', reference: 'Map.set', referenceRate: mapSets, target: 300_000 },
+      { workload: `puts in transactions of ${BATCH_SIZE}, no-flush`, rate: batched, unit: 'puts/s', reference: 'Map.set', referenceRate: mapSets },
+      { workload: `range scan of ${SCAN_LENGTH}, decoded`, rate: scans, unit: 'scans/s', reference: 'sorted array: search + slice', referenceRate: arrayScans },
+      { workload: 'single-put tx, flush (a log sync each)', rate: flushes, unit: 'ops/s' },
     ]);
     store.close();
   });
 }
 
-main();
+await main();

@@ -180,8 +180,14 @@ export class Store {
     if (entry === undefined) {
       this.run(() => {
         const header = kindOps.create(this.ctx, options as never);
+        try {
+          this.catalog.put(name, { kind, header });
+        } catch (e) {
+          // Not in the catalog: free it, so that a caller who catches the error (OUT_OF_SPACE) and commits leaks nothing.
+          kindOps.destroy(kindOps.open(this.ctx, header, options as never) as never);
+          throw e;
+        }
         entry = { kind, header };
-        this.catalog.put(name, entry);
         this.createdInTransaction.push(name);
       });
     }

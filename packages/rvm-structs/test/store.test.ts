@@ -211,14 +211,15 @@ describe('Store transactions', () => {
 
 describe('README example', () => {
   it('runs as printed', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rvm-structs-readme-'));
+    const base = mkdtempSync(join(tmpdir(), 'rvm-structs-readme-'));
+    const dir = join(base, 'data');
     const lines: unknown[][] = [];
     const log = (...args: unknown[]): void => {
       lines.push(args);
     };
     try {
       // ---- README example start (console.log renamed to log)
-      const store = Store.open(join(dir, 'data')); // creates or recovers the store
+      const store = Store.open(dir); // creates the store in directory dir, or recovers it after a crash
       const users = store.btree<string, { name: string; age: number }>('users');
 
       store.transaction(() => { // commits when fn returns, aborts if it throws
@@ -235,11 +236,11 @@ describe('README example', () => {
       store.close();
       // ---- README example end
       expect(lines).toEqual([[36], ['ada', 'Ada'], ['alan', 'Alan']]);
-      const again = Store.open(join(dir, 'data'));
+      const again = Store.open(dir);
       expect([...again.btree('users').keys()]).toEqual(['ada', 'grace']);
       again.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(base, { recursive: true, force: true });
     }
   });
 });

@@ -11,10 +11,8 @@ import { assert } from '../core/invariant.js';
 import { NODE_CHILD0, NODE_COUNT, NODE_GARBAGE, NODE_HEADER_SIZE, NODE_LEAF, SLOT_SIZE, TREE_HEIGHT, TREE_ROOT } from './format.js';
 import { branchCellSize, CellList, cellChild, composeNode, isLeaf, nodeCount, nodeGarbage, slotCell } from './node.js';
 import type { Path, TreeCore } from './path.js';
-import { writeImage } from './write.js';
+import { WINDOW_JOIN_SIZE_MAX, writeImage } from './write.js';
 
-/** When the slots before the removed one take at most this many bytes, one window covers header and slots. */
-const WINDOW_JOIN_SIZE_MAX = 96;
 
 const emptyList = new CellList(1);
 /** composeNode writes only the header of an empty node. */

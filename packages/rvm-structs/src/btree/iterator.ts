@@ -121,7 +121,9 @@ export class BTreeIterator<K extends Key, V, R> implements IterableIterator<R> {
     const keyStart = cell + CELL_HEADER_SIZE;
     const keySize = cellKeySize(bytes, cell);
     if (this.reverse ? this.belowLower(bytes, keyStart, keySize) : this.aboveUpper(bytes, keyStart, keySize)) return this.finish();
-    bytes.copy(this.lastKey, 0, keyStart, keyStart + keySize);
+    // A loop: keys are short, and Buffer#copy makes a view per call.
+    const lastKey = this.lastKey;
+    for (let i = 0; i < keySize; i++) lastKey[i] = bytes[keyStart + i]!;
     this.lastSize = keySize;
     this.remaining--;
     let value: R;
