@@ -43,7 +43,8 @@ export interface WorkloadSubject {
 
 /**
  * A target for one subject's row. `ratio-min`: the rate is at least `value` times the rate of
- * row `versus` (the workload's reference when absent). `known`: a figure measured before on
+ * row `versus`: a row key (`workload/subject`), a subject name of the same workload (`lmdb`),
+ * or the workload's reference when absent. `known`: a figure measured before on
  * this kind of machine; met when the rate is within a factor of 2 of it, which catches a
  * harness that stopped measuring what it claims (for example a put that no longer syncs).
  */
@@ -66,8 +67,8 @@ export interface Workload {
   /** Row key (`workload/subject`) that every row's ratio is computed against. */
   readonly reference: string;
   readonly subjects: readonly WorkloadSubject[];
-  /** Targets by subject name. */
-  readonly targets?: Readonly<Record<string, Target>>;
+  /** Targets by subject name; a row with several targets meets them only if it meets each. */
+  readonly targets?: Readonly<Record<string, Target | readonly Target[]>>;
 }
 
 /** What one subject measured in one workload, before ratios are computed. */

@@ -32,7 +32,7 @@ export function computeRows(measurements: readonly Measurement[], workloads: rea
     assert(workload !== undefined, 'every measurement comes from a known workload');
     const referenceRate = byKey.get(workload.reference)?.rate;
     const target = workload.targets?.[measurement.subject];
-    const judged = target === undefined ? null : judge(measurement, workload, target, byKey);
+    const judged = target === undefined ? null : judgeAll(measurement, workload, target, byKey);
     return {
       ...measurement,
       reference: workload.reference,
@@ -41,6 +41,28 @@ export function computeRows(measurements: readonly Measurement[], workloads: rea
       met: judged?.met ?? null,
     };
   });
+}
+
+/**
+ * Several targets on one row (e.g. >=2.5x lmdb and >=1x sqlite) are met only if each is met:
+ * met is false if any target is missed, else null if any could not be judged (its row did
+ * not run), else true.
+ */
+function judgeAll(
+  measurement: Measurement,
+  workload: Workload,
+  target: Target | readonly Target[],
+  byKey: ReadonlyMap<string, Measurement>,
+): { text: string; met: boolean | null } {
+  const targets: readonly Target[] = isTargetList(target) ? target : [target];
+  assert(targets.length > 0, 'a target list is not empty');
+  const judged = targets.map((one) => judge(measurement, workload, one, byKey));
+  const met = judged.some((one) => one.met === false) ? false : judged.some((one) => one.met === null) ? null : true;
+  return { text: judged.map((one) => one.text).join(', '), met };
+}
+
+function isTargetList(target: Target | readonly Target[]): target is readonly Target[] {
+  return Array.isArray(target);
 }
 
 function judge(
@@ -53,7 +75,8 @@ function judge(
     const met = measurement.rate >= target.value / KNOWN_FACTOR && measurement.rate <= target.value * KNOWN_FACTOR;
     return { text: `~${formatRate(target.value)} known`, met };
   }
-  const versus = target.versus ?? workload.reference;
+  // A bare subject name (`lmdb`) means that subject's row in the same workload.
+  const versus = target.versus === undefined ? workload.reference : target.versus.includes('/') ? target.versus : rowKey(workload.name, target.versus);
   const versusRate = byKey.get(versus)?.rate;
   const text = `>=${target.value}x ${shortKey(versus, measurement.workload)}`;
   if (versusRate === undefined) return { text, met: null };

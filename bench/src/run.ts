@@ -7,11 +7,12 @@ import { physicalWorkloads } from './physical.js';
 import { computeRows, formatMarkdown, formatRate, formatTable, timestampOf, writeResult } from './report.js';
 import { runScale, SCALE_WORKLOAD } from './scale.js';
 import { SUBJECT_MODULES } from './subjects/index.js';
+import { commitWorkloads } from './workloads/commit.js';
 import { kvWorkloads } from './workloads/kv.js';
 import { rvmbenchWorkloads } from './workloads/rvmbench.js';
 
 /**
- * Entry of `pnpm bench`: physical limits, then rvmbench and key-value workloads over every
+ * Entry of `pnpm bench`: physical limits, then commit, rvmbench and key-value workloads over every
  * subject module (subjects/index.ts), then the scale sweep; prints one table and writes
  * results/<timestamp>.json, results/latest.json (and .md, and the scale charts).
  */
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
 
   const all: Workload[] = [
     ...physicalWorkloads(config),
+    ...commitWorkloads(config, SUBJECT_MODULES),
     ...rvmbenchWorkloads(config, SUBJECT_MODULES),
     ...kvWorkloads(config, SUBJECT_MODULES),
   ];

@@ -9,11 +9,12 @@ import { lineChart } from './svg-chart.js';
 
 /**
  * The scale sweep: for 10^4, 10^5, ... up to BENCH_SCALE_MAX entries (10^6 by default,
- * 10^5 in quick mode), every subject with kvGet is loaded in a fresh child process, which
- * reports load rate (entries/s, including open), median random-get rate and resident
- * memory. Charts of get rate and of resident memory added by the store are written next to
- * the JSON results. RSS counts the pages of memory-mapped files that were touched (lmdb)
- * and everything the JS heap holds (memory); it is what the machine pays either way.
+ * 10^5 in quick mode), every subject with kvGet (unless it says scaleSweep: false) is loaded
+ * in a fresh child process, which reports load rate (entries/s, including open), median
+ * random-get rate and resident memory. Charts of get rate and of resident memory added by
+ * the store are written next to the JSON results. RSS counts the pages of memory-mapped
+ * files that were touched (lmdb), the whole segment Buffer (RVM reads its segments into
+ * memory) and everything the JS heap holds (memory); it is what the machine pays either way.
  */
 export const SCALE_WORKLOAD = 'scale';
 const CHILD = fileURLToPath(new URL('./scale-child.ts', import.meta.url));
@@ -44,7 +45,7 @@ export function scaleEntryCounts(config: BenchConfig): number[] {
 }
 
 export async function runScale(config: BenchConfig, timestamp: string, log: (line: string) => void): Promise<ScaleResult> {
-  const subjects = SUBJECT_MODULES.filter((module) => module.kvGet !== undefined).map((module) => module.name);
+  const subjects = SUBJECT_MODULES.filter((module) => module.kvGet !== undefined && module.scaleSweep !== false).map((module) => module.name);
   const points: ScalePoint[] = [];
   for (const entryCount of scaleEntryCounts(config)) {
     for (const subject of subjects) {

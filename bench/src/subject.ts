@@ -1,11 +1,12 @@
 import type { Prepared } from './harness.js';
+import type { CommitParams } from './workloads/commit-model.js';
 import type { KvDataset } from './workloads/kv-dataset.js';
 import type { KvInputs, KvPutParams, KvReadParams, KvScanParams } from './workloads/kv-model.js';
 import type { RvmbenchInputs, RvmbenchParams } from './workloads/rvmbench-model.js';
 
 /**
  * The contract between workloads and the systems they measure. A subject module (lmdb,
- * better-sqlite3, plain memory, and later RVM in subjects/rvm.ts) implements the workload
+ * better-sqlite3, plain memory, and RVM in subjects/rvm.ts) implements the workload
  * functions it supports; each one opens a store in `dir`, loads it, and returns a Prepared
  * whose step runs one operation for a given opIndex. A workload lists a subject only if the
  * module implements its function.
@@ -28,7 +29,13 @@ export interface SubjectModule {
    * durable commit to offer.
    */
   readonly persistent: boolean;
+  /** False: left out of the scale sweep even though it has kvGet (default true). */
+  readonly scaleSweep?: boolean;
 
+  /** One durable commit of params.recordSize bytes per step (commit.flush128). */
+  commitFlush?(dir: string, params: CommitParams): Promise<Prepared>;
+  /** params.committerCount concurrent commits per step, all durable when it ends (commit.group64). */
+  commitGroup?(dir: string, params: CommitParams): Promise<Prepared>;
   /** One rvmbench transaction per step. */
   rvmbench?(dir: string, params: RvmbenchParams, inputs: RvmbenchInputs): Promise<Prepared>;
   /** One transaction of params.batchCount puts per step. */

@@ -2,17 +2,16 @@ import { lmdbSubject } from '../peers/lmdb.js';
 import { memorySubject } from '../peers/memory.js';
 import { sqliteSubject } from '../peers/sqlite.js';
 import type { SubjectModule } from '../subject.js';
+import { rvmHashSubject, rvmSubject } from './rvm.js';
 
 /**
- * Every subject module the workloads draw from, in table order.
- *
- * RVM PLUGS IN HERE: write `subjects/rvm.ts` exporting `rvmSubject: SubjectModule` (name
- * 'rvm', persistent: true) with the workload functions of subject.ts that it supports, import
- * it above, and add it to this list. Workloads pick it up by the functions it implements, and
- * the targets keyed 'rvm' in workloads/*.ts start being judged.
+ * Every subject module the workloads draw from, in table order. Workloads pick a module up
+ * by the functions it implements (subject.ts), and judge the targets keyed by its name in
+ * workloads/*.ts.
  */
 export const SUBJECT_MODULES: readonly SubjectModule[] = [
-  // rvmSubject,
+  rvmSubject,
+  rvmHashSubject,
   lmdbSubject,
   sqliteSubject,
   memorySubject,
