@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import { SimStorage } from '../../src/testing.js';
 import { checkRecovery, checkRecoveryCrash, crashStates } from './recovery-check.js';
-import { CrashStats, propertyParameters, testTimeout } from './runs.js';
+import { CrashStats, propertyParameters, ShrinkBudget, testTimeout } from './runs.js';
 import { crashArbitrary, FRACTION_SCALE, workloadArbitrary } from './workload-gen.js';
 import { runWorkload } from './workload.js';
 
@@ -19,8 +19,9 @@ afterAll(() => console.log(stats.summary()));
 
 describe('crash at a generated point of a generated workload', () => {
   it('recovers every segment to a prefix of the commits that holds every acknowledged one', async () => {
+    const budget = new ShrinkBudget();
     await fc.assert(
-      fc.asyncProperty(workloadArbitrary(40), crashArbitrary, async (workload, crash) => {
+      fc.asyncProperty(workloadArbitrary(40), crashArbitrary, (workload, crash) => budget.run(async () => {
         stats.workloads++;
         // A first run without a crash checks memory against the model after every
         // step and counts the storage calls; the run is deterministic.
@@ -43,7 +44,7 @@ describe('crash at a generated point of a generated workload', () => {
             checkRecoveryCrash(state, workload, crash.recoveryCrash.point / FRACTION_SCALE, crash.recoveryCrash.seed, result.segments, what);
           }
         }
-      }),
+      })),
       propertyParameters(200),
     );
   }, testTimeout(120_000));

@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RvmError, type RvmErrorCode } from '../../src/index.js';
 import { SimStorage, type SimFaultKind, type SimOp } from '../../src/testing.js';
 import { checkRecovery, crashStates } from './recovery-check.js';
-import { CrashStats, propertyParameters, testTimeout } from './runs.js';
+import { CrashStats, propertyParameters, ShrinkBudget, testTimeout } from './runs.js';
 import { workloadArbitrary } from './workload-gen.js';
 import { ModelViolation, STORE_DIR, WorkloadRunner, type Workload } from './workload.js';
 
@@ -145,8 +145,9 @@ function codeOf(fn: () => void): string {
 
 describe('a storage call fails, once or from then on', () => {
   it('surfaces RvmError, poisons after a failed write or sync, loses nothing acknowledged, and reopens', async () => {
+    const budget = new ShrinkBudget();
     await fc.assert(
-      fc.asyncProperty(workloadArbitrary(12), async (workload) => {
+      fc.asyncProperty(workloadArbitrary(12), (workload) => budget.run(async () => {
         stats.workloads++;
         const calls = await callsOf(workload);
         for (const fault of casesFor(calls)) {
@@ -157,7 +158,7 @@ describe('a storage call fails, once or from then on', () => {
             throw new Error(`with ${JSON.stringify(fault)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
           }
         }
-      }),
+      })),
       propertyParameters(6),
     );
   }, testTimeout(120_000));

@@ -5,6 +5,8 @@
  * - RVM_CRASH_RUNS=N: N times the runs of every test (a soak); 1 by default.
  * - RVM_CRASH_SEED=S (and RVM_CRASH_PATH=P): replay the seed (and shrink
  *   path) that a failing run printed.
+ * - RVM_CRASH_SHRINK_MS=T: how long a failing property may shrink (default
+ *   30 s; the mutant script sets 0, it needs only the verdict).
  * Without CI or RVM_CRASH_SEED the seed is random; fast-check prints it with
  * the shrunk counterexample when a property fails.
  */
@@ -38,9 +40,37 @@ export function propertyParameters<T>(baseRuns: number): fc.Parameters<T> {
   return parameters;
 }
 
-/** A vitest timeout for a test that takes about `baseMs` per unit of RVM_CRASH_RUNS. */
+const SHRINK_TIME_MS = Number(process.env.RVM_CRASH_SHRINK_MS ?? 30_000);
+
+/** A vitest timeout for a test that takes about `baseMs` per unit of RVM_CRASH_RUNS, plus time to shrink a failure. */
 export function testTimeout(baseMs: number): number {
-  return baseMs * RUNS_MULTIPLIER;
+  return baseMs * RUNS_MULTIPLIER + SHRINK_TIME_MS;
+}
+
+/**
+ * Bounds shrinking: a run of a workload takes milliseconds, and fast-check
+ * may try thousands of smaller ones. Once a run has failed and
+ * RVM_CRASH_SHRINK_MS have passed, later runs pass without running, which
+ * ends shrinking: fast-check then reports the smallest failing case found so
+ * far, with its seed and path (replaying them resumes shrinking).
+ */
+export class ShrinkBudget {
+  private failedAt: number | null = null;
+  private announced = false;
+
+  async run(check: () => Promise<void>): Promise<void> {
+    if (this.failedAt !== null && performance.now() - this.failedAt > SHRINK_TIME_MS) {
+      if (!this.announced) console.log(`Shrinking stopped after ${SHRINK_TIME_MS} ms (RVM_CRASH_SHRINK_MS); the counterexample below may not be minimal.`);
+      this.announced = true;
+      return;
+    }
+    try {
+      await check();
+    } catch (e) {
+      this.failedAt ??= performance.now();
+      throw e;
+    }
+  }
 }
 
 /** Counts for the summary line each crash test file prints. */

@@ -137,7 +137,8 @@ function runFile(dir: string, file: string): Promise<SuiteRun> {
   return new Promise((resolveRun) => {
     const child = spawn(VITEST, ['run', '--config', join(dir, 'vitest.config.ts'), '--bail', '1', file], {
       cwd: dir,
-      env: { ...process.env, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
+      // The CI seed; no time spent shrinking: a failing test is the verdict.
+      env: { ...process.env, CI: '1', RVM_CRASH_SHRINK_MS: '0', FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
