@@ -1,6 +1,7 @@
 import { assert } from './assert.js';
 import type { BenchConfig } from './config.js';
 import type { TempRoot } from './environment.js';
+import { syncFileSystem } from './environment.js';
 import { median, percentileInPlace, spread } from './stats.js';
 
 /**
@@ -14,7 +15,8 @@ import { median, percentileInPlace, spread } from './stats.js';
  *   except that a round of slow steps stops at its deadline (then the rate counts the steps
  *   that ran, and the row says how many rounds were cut);
  * - a round's time includes finishRound (outstanding writes) and nothing else the subject did
- *   before it (beforeRound, prepare, verify are untimed);
+ *   before it (beforeRound, prepare, verify are untimed), nor the write-back of what prepare
+ *   wrote: the file system is synced between the prepares and the first round;
  * - a subject's directory is removed after close, even when a step throws.
  */
 
@@ -148,6 +150,9 @@ export async function runWorkload(workload: Workload, config: BenchConfig, temp:
         roundCutCount: 0,
       });
     }
+
+    // Untimed: the loads' dirty pages go to disk now, not inside some subject's rounds.
+    syncFileSystem(temp.dir);
 
     const warmupStepCount = warmupStepCountOf(workload.stepCount);
     for (const entry of running) await runRound(entry, warmupStepCount, false, roundMilliseconds);
