@@ -80,7 +80,9 @@ export class PageWriter {
 /** Copies the committed values saved by `tx` for segment bytes [start, end) into staging (which holds [start, end)). */
 function patchUndo(tx: Transaction, segment: Segment, staging: Buffer, start: number, end: number): void {
   const r = tx._resources!;
-  assert(tx.restore || r.ranges.count === 0, 'memory truncation with an open no-restore transaction');
+  // write() leaves alone a segment that an open no-restore transaction declared
+  // bytes of; one that declared bytes of other segments only has nothing to patch.
+  assert(tx.restore || !r.ranges.hasSegment(segment.id), 'memory truncation of a segment an open no-restore transaction declared bytes of');
   for (let k = 0; k < r.undoCount; k++) {
     if (r.undoSegments[k] !== segment) continue;
     const offset = r.undoOffsets[k]!;
