@@ -108,7 +108,7 @@ export function physicalWorkloads(config: BenchConfig): Workload[] {
  * with `preallocateSize` > 0 the blocks exist (written and fsynced) beforehand, so only data
  * goes to the device.
  */
-async function prepareSmallWrites(dir: string, writeSize: number, preallocateSize: number): Promise<Prepared> {
+export async function prepareSmallWrites(dir: string, writeSize: number, preallocateSize: number): Promise<Prepared> {
   const file = path.join(dir, 'log');
   const fd = fs.openSync(file, 'w+');
   if (preallocateSize > 0) fillFile(fd, preallocateSize);

@@ -24,7 +24,14 @@ const config = readConfig();
 const module = subjectModuleNamed(subjectName);
 assert(module.kvGet !== undefined, 'the subject implements kvGet');
 const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
-const rss = (): number => {
+/**
+ * RSS after a full GC and a turn of the event loop: V8 releases the memory of dead
+ * ArrayBuffers only after the GC that found them, so reading RSS straight after gc() would
+ * still count, for example, the buffers of a store that was loaded, closed and opened again.
+ */
+const rss = async (): Promise<number> => {
+  collect();
+  await new Promise((resolve) => setTimeout(resolve, 20));
   collect();
   return process.memoryUsage().rss;
 };
@@ -34,7 +41,7 @@ const stepCount = scaled(config, 100_000, 2000);
 const random = new Random(seedOf(`scale.get.${entryCount}`, config.seed));
 const entryIndexes = new Int32Array(stepCountTotalOf(stepCount, config.roundCount));
 for (let index = 0; index < entryIndexes.length; index++) entryIndexes[index] = random.nextIndex(entryCount);
-const baselineSize = rss();
+const baselineSize = await rss();
 let loadedSize = 0;
 
 const workload: Workload = {
@@ -50,7 +57,7 @@ const workload: Workload = {
       name: subjectName,
       prepare: async (dir) => {
         const prepared = await module.kvGet!(dir, { entryCount }, dataset, { entryIndexes });
-        loadedSize = rss();
+        loadedSize = await rss();
         return prepared;
       },
     },
@@ -69,7 +76,7 @@ try {
     getRates: measurement.rates,
     baselineSize,
     loadedSize,
-    afterGetsSize: rss(),
+    afterGetsSize: await rss(),
   };
   process.send(point);
 } finally {

@@ -1,17 +1,23 @@
 import type { BenchConfig } from '../config.js';
 import { scaled } from '../config.js';
-import type { Target, Workload } from '../harness.js';
-import { rowKey } from '../harness.js';
-import { APPEND_FDATASYNC, GROUP_FDATASYNC, RAW } from '../physical.js';
+import type { Target, Workload, WorkloadSubject } from '../harness.js';
+import { rowKey, stepCountTotalOf } from '../harness.js';
+import { prepareSmallWrites, RAW } from '../physical.js';
 import type { SubjectModule } from '../subject.js';
 import type { CommitParams } from './commit-model.js';
 import { COMMIT_COMMITTER_COUNT, COMMIT_RECORD_SIZE } from './commit-model.js';
 
 /**
  * Commit rows (see commit-model.ts), for subjects that expose a bare durable commit (today
- * only RVM). Step counts match the physical rows they are compared with, so both see the
- * disk for as long. A row without subjects is left out.
+ * only RVM). Each row also runs its physical bound as subjects of the same workload, so that
+ * their rounds interleave with the commits' and the ratio is measured under the same load:
+ * `raw` (the reference) repeats physical.append128-fdatasync or physical.group64-fdatasync,
+ * and in flush128 `raw-overwrite` repeats physical.overwrite128-fdatasync (RVM's log writes
+ * zeros a megabyte ahead of its tail, so most of its commits overwrite, as this row does).
+ * Step counts are the physical rows'. A row without commit subjects is left out.
  */
+const RAW_OVERWRITE = 'raw-overwrite';
+
 const RVM_TARGETS: Readonly<Record<'flush' | 'group', Target>> = {
   // From the issue "Benchmarks side by side": one flush commit is one log append and one
   // fdatasync, so it should cost at most 10% more than the raw append + fdatasync loop.
@@ -24,36 +30,46 @@ const RVM_TARGETS: Readonly<Record<'flush' | 'group', Target>> = {
 export function commitWorkloads(config: BenchConfig, modules: readonly SubjectModule[]): Workload[] {
   const flushParams: CommitParams = { recordSize: COMMIT_RECORD_SIZE, committerCount: 1 };
   const groupParams: CommitParams = { recordSize: COMMIT_RECORD_SIZE, committerCount: COMMIT_COMMITTER_COUNT };
+  const flushStepCount = scaled(config, 5000, 100);
+  const groupStepCount = scaled(config, 2000, 50);
   const flushSubjects = modules
     .filter((module) => module.commitFlush !== undefined && module.persistent)
-    .map((module) => ({ name: module.name, prepare: (dir: string) => module.commitFlush!(dir, flushParams) }));
+    .map((module): WorkloadSubject => ({ name: module.name, prepare: (dir) => module.commitFlush!(dir, flushParams) }));
   const groupSubjects = modules
     .filter((module) => module.commitGroup !== undefined && module.persistent)
-    .map((module) => ({ name: module.name, prepare: (dir: string) => module.commitGroup!(dir, groupParams) }));
+    .map((module): WorkloadSubject => ({ name: module.name, prepare: (dir) => module.commitGroup!(dir, groupParams) }));
+  const flushName = 'commit.flush128';
+  const groupName = 'commit.group64';
   const workloads: Workload[] = [];
   if (flushSubjects.length > 0) {
+    const overwriteSize = COMMIT_RECORD_SIZE * stepCountTotalOf(flushStepCount, config.roundCount);
     workloads.push({
-      name: 'commit.flush128',
-      description: `one transaction changing one ${COMMIT_RECORD_SIZE}-byte record, committed durably (log append + fdatasync)`,
+      name: flushName,
+      description: `one transaction changing one ${COMMIT_RECORD_SIZE}-byte record, committed durably; raw: ${COMMIT_RECORD_SIZE}-byte append (or overwrite) + fdatasync`,
       unit: 'commit/s',
       itemsPerStep: 1,
-      stepCount: scaled(config, 5000, 100),
+      stepCount: flushStepCount,
       latency: true,
-      reference: rowKey(APPEND_FDATASYNC, RAW),
-      subjects: flushSubjects,
+      reference: rowKey(flushName, RAW),
+      subjects: [
+        { name: RAW, prepare: (dir) => prepareSmallWrites(dir, COMMIT_RECORD_SIZE, 0) },
+        { name: RAW_OVERWRITE, prepare: (dir) => prepareSmallWrites(dir, COMMIT_RECORD_SIZE, overwriteSize) },
+        ...flushSubjects,
+      ],
       targets: { rvm: RVM_TARGETS.flush },
     });
   }
   if (groupSubjects.length > 0) {
+    const groupSize = COMMIT_RECORD_SIZE * COMMIT_COMMITTER_COUNT;
     workloads.push({
-      name: 'commit.group64',
-      description: `${COMMIT_COMMITTER_COUNT} concurrent committers of one ${COMMIT_RECORD_SIZE}-byte record each; a step ends when all are durable`,
+      name: groupName,
+      description: `${COMMIT_COMMITTER_COUNT} concurrent committers of one ${COMMIT_RECORD_SIZE}-byte record each, a step ends when all are durable; raw: one ${groupSize}-byte append + fdatasync`,
       unit: 'commit/s',
       itemsPerStep: COMMIT_COMMITTER_COUNT,
-      stepCount: scaled(config, 2000, 50),
+      stepCount: groupStepCount,
       latency: true,
-      reference: rowKey(GROUP_FDATASYNC, RAW),
-      subjects: groupSubjects,
+      reference: rowKey(groupName, RAW),
+      subjects: [{ name: RAW, prepare: (dir) => prepareSmallWrites(dir, groupSize, 0) }, ...groupSubjects],
       targets: { rvm: RVM_TARGETS.group },
     });
   }
