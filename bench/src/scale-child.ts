@@ -11,7 +11,7 @@ import { datasetOf } from './workloads/kv-dataset.js';
 /**
  * One point of the scale sweep, in its own process so that resident memory belongs to one
  * subject at one size: build the dataset, note RSS, load the subject (timed), note RSS, run
- * the random-get rounds, note RSS, and send the point to the parent.
+ * the random-get rounds, note RSS (before closing the store), and send the point to the parent.
  * Arguments: <subject name> <entry count>. Run with --expose-gc so RSS is read after a GC.
  */
 const [subjectName, entryCountText] = process.argv.slice(2);
@@ -43,6 +43,7 @@ const entryIndexes = new Int32Array(stepCountTotalOf(stepCount, config.roundCoun
 for (let index = 0; index < entryIndexes.length; index++) entryIndexes[index] = random.nextIndex(entryCount);
 const baselineSize = await rss();
 let loadedSize = 0;
+let afterGetsSize = 0;
 
 const workload: Workload = {
   name: `scale.get.${entryCount}`,
@@ -58,7 +59,15 @@ const workload: Workload = {
       prepare: async (dir) => {
         const prepared = await module.kvGet!(dir, { entryCount }, dataset, { entryIndexes });
         loadedSize = await rss();
-        return prepared;
+        // Read after the rounds but before close(), which unmaps lmdb's file and frees RVM's
+        // segment: the store's memory is what is being measured.
+        return {
+          ...prepared,
+          verify: async (stepCountTotal: number) => {
+            await prepared.verify(stepCountTotal);
+            afterGetsSize = await rss();
+          },
+        };
       },
     },
   ],
@@ -76,7 +85,7 @@ try {
     getRates: measurement.rates,
     baselineSize,
     loadedSize,
-    afterGetsSize: await rss(),
+    afterGetsSize,
   };
   process.send(point);
 } finally {
