@@ -64,6 +64,7 @@ function parseArgs(args: readonly string[]): Options {
   const names: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
+    if (arg === '--') continue; // pnpm run passes it through
     if (arg === '--from') from = args[++i] ?? null;
     else if (arg === '--keep') keep = true;
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
