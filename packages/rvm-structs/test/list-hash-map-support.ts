@@ -11,6 +11,8 @@ import { Rvm, type Segment, type Transaction } from '@rvm/core';
 import { isSimCrash, SimStorage } from '@rvm/core/testing';
 import { Heap } from '@rvm/alloc';
 import fc from 'fast-check';
+import { runs as lawRuns } from './laws/runs.js';
+export { RUNS_MULTIPLIER, timeout } from './laws/runs.js';
 import { StructContext } from '../src/core/struct-context.js';
 
 export const DIR = '/store';
@@ -19,33 +21,11 @@ export const ROOT = 'subject';
 
 // ------------------------------------------------------------------ run parameters
 
-/** RVM_CRASH_RUNS=N multiplies the runs of every property (a soak); 1 by default. */
-export const RUNS_MULTIPLIER = positiveInteger(process.env.RVM_CRASH_RUNS) ?? 1;
 const SEED_PINNED = 0x5eed11;
 
-function positiveInteger(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`RVM_CRASH_RUNS must be a positive integer; got ${JSON.stringify(value)}`);
-  return n;
-}
-
-/**
- * fast-check parameters: `baseRuns` times RVM_CRASH_RUNS; the seed pinned in
- * CI (or FC_SEED / FC_PATH to replay what a failure printed), random otherwise.
- */
+/** fast-check parameters (see laws/runs.ts), with this suite's pinned CI seed. */
 export function runs<T>(baseRuns: number): fc.Parameters<T> {
-  const parameters: fc.Parameters<T> = { numRuns: baseRuns * RUNS_MULTIPLIER };
-  const replay = process.env.FC_SEED;
-  if (replay !== undefined && replay !== '') parameters.seed = Number(replay);
-  else if (process.env.CI) parameters.seed = SEED_PINNED;
-  const path = process.env.FC_PATH;
-  if (path !== undefined && path !== '') parameters.path = path;
-  return parameters;
-}
-
-export function timeout(baseMs: number): number {
-  return baseMs * RUNS_MULTIPLIER;
+  return lawRuns<T>(baseRuns, SEED_PINNED);
 }
 
 // ------------------------------------------------------------------ a store

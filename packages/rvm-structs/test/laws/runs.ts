@@ -18,12 +18,16 @@ function positiveInteger(value: string | undefined): number | undefined {
   return n;
 }
 
-/** fast-check parameters for a property that runs `baseRuns` times by default. */
-export function runs<T>(baseRuns: number): fc.Parameters<T> {
+/**
+ * fast-check parameters for a property that runs `baseRuns` times by default:
+ * the seed pinned in CI (`seedPinned`, so suites can keep their own), or
+ * FC_SEED / FC_PATH to replay what a failure printed, random otherwise.
+ */
+export function runs<T>(baseRuns: number, seedPinned = SEED_PINNED): fc.Parameters<T> {
   const parameters: fc.Parameters<T> = { numRuns: baseRuns * RUNS_MULTIPLIER };
   const replay = process.env.FC_SEED;
   if (replay !== undefined && replay !== '') parameters.seed = Number(replay);
-  else if (process.env.CI) parameters.seed = SEED_PINNED;
+  else if (process.env.CI) parameters.seed = seedPinned;
   const path = process.env.FC_PATH;
   if (path !== undefined && path !== '') parameters.path = path;
   return parameters;
