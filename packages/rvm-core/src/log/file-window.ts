@@ -25,6 +25,11 @@ export class FileWindow {
    * Makes file bytes [pos, pos + length) available in `buf` and returns the
    * index of `pos` in it, or -1 when the file ends before pos + length.
    */
+  /** Bytes of the file held in `buf` from index 0 (the last ensure's window). */
+  get length(): number {
+    return this.end - this.start;
+  }
+
   ensure(pos: number, length: number): number {
     if (pos >= this.start && pos + length <= this.end) return pos - this.start;
     if (pos + length > this.fileSize) return -1;

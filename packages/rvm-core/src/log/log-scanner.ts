@@ -92,7 +92,7 @@ function validRecordAt(window: FileWindow, pos: number, salt: number): number {
  */
 function proveTornTail(window: FileWindow, pos: number, salt: number, sequence: number): boolean {
   let found = false;
-  for (let q = pos + 8; q + RECORD_HEADER_SIZE <= window.fileSize; q += 8) {
+  for (let q = nextMagic(window, pos + 8); q >= 0; q = nextMagic(window, q + 8)) {
     const size = validRecordAt(window, q, salt);
     if (size < 0) continue;
     const i = window.ensure(q, size);
@@ -103,6 +103,32 @@ function proveTornTail(window: FileWindow, pos: number, salt: number, sequence: 
     }
   }
   return found;
+}
+
+const MAGIC_BYTES = Buffer.alloc(4);
+MAGIC_BYTES.writeUInt32LE(RECORD_MAGIC, 0);
+
+/**
+ * The first 8-byte-aligned file offset >= q (q itself aligned) where the record
+ * magic starts and a record header still fits, or -1. Records start at aligned
+ * offsets, so no record can start elsewhere; searching with the native indexOf
+ * instead of validating every aligned offset keeps recovery's walk over the
+ * zero-preallocated tail of the log (usually all of what follows the last
+ * record) at memory speed.
+ */
+function nextMagic(window: FileWindow, q: number): number {
+  while (q + RECORD_HEADER_SIZE <= window.fileSize) {
+    const base = window.ensure(q, RECORD_HEADER_SIZE);
+    if (base < 0) return -1;
+    const held = window.buf.subarray(0, window.length);
+    let j = held.indexOf(MAGIC_BYTES, base);
+    while (j >= 0 && (j - base) % 8 !== 0) j = held.indexOf(MAGIC_BYTES, j + 1);
+    if (j >= 0) return q + (j - base) <= window.fileSize - RECORD_HEADER_SIZE ? q + (j - base) : -1;
+    // No aligned magic starts in the window: go on from the first aligned
+    // offset whose 4 magic bytes would not have fitted in it.
+    q += Math.floor((held.length - base - 4) / 8) * 8 + 8;
+  }
+  return -1;
 }
 
 function corrupt(position: number, sequence: number, reason: string): RvmError {

@@ -31,10 +31,10 @@ interface BuiltLog {
 }
 
 /** Flush commits of [offset, length) each; one record each. */
-function buildLog(commits: ReadonlyArray<readonly [number, number]>): BuiltLog {
+function buildLog(commits: ReadonlyArray<readonly [number, number]>, segmentSize = SEGMENT_SIZE): BuiltLog {
   const storage = new SimStorage();
   const rvm = Rvm.open(DIR, { storage });
-  const segment = rvm.map('a', SEGMENT_SIZE);
+  const segment = rvm.map('a', segmentSize);
   const states = [Buffer.from(segment.bytes)];
   const offsets: number[] = [];
   for (const [i, [offset, length]] of commits.entries()) {
@@ -142,6 +142,24 @@ describe('a damaged log', () => {
           if (offset === log.offsets[record]) expect(openError(damaged).code).toBe('LOG_CORRUPT');
         }
       }
+    }
+  }, testTimeout(60_000));
+
+  it('is LOG_CORRUPT wherever the record proving the damage lies relative to the scanner\'s 4 MiB read window', () => {
+    // The scanner looks for later records with a native search for the record
+    // magic, window by window. A first record of 4 MiB - 16 .. 4 MiB + 16
+    // bytes puts the second one's magic before, across and after the end of
+    // the window that starts 8 bytes into the damaged record.
+    const window = 4 * 1024 * 1024;
+    const emptyRecordSize = 72; // header 48, segment table 8, range header 16
+    for (let shift = -16; shift <= 16; shift += 8) {
+      const log = buildLog([[0, window + shift - emptyRecordSize], [0, 8]], window + 1024);
+      expect(log.offsets[1]! - log.offsets[0]!).toBe(window + shift);
+      const damaged = log.storage.clone();
+      flipBit(damaged, log.offsets[0]! + 100, 3);
+      const error = openError(damaged);
+      expect(error.code, `shift ${shift}`).toBe('LOG_CORRUPT');
+      expect(error.details.position, `shift ${shift}`).toBe(log.offsets[0]);
     }
   }, testTimeout(60_000));
 
