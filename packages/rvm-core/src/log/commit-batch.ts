@@ -57,6 +57,9 @@ export class CommitBatch {
   /** Bytes used in `body`. */
   private bodySize = 0;
   private body = Buffer.alloc(64 * 1024);
+  private bodyView = new WordView(this.body);
+  /** The last segment memory addRange copied from (one view per Buffer, see WordView). */
+  private sourceView: WordView | null = null;
 
   private segmentIds = new Int32Array(64);
   private offsets = new Float64Array(64);
@@ -119,7 +122,12 @@ export class CommitBatch {
     writeU32(body, pos, local);
     writeU32(body, pos + 4, length);
     writeU64(body, pos + 8, offset);
-    bytes.copy(body, pos + RANGE_HEADER_SIZE, offset, offset + length);
+    let source = this.sourceView;
+    if (source === null || source.bytes !== bytes) {
+      source = new WordView(bytes);
+      this.sourceView = source;
+    }
+    copyBytes(source, offset, this.bodyView, pos + RANGE_HEADER_SIZE, length);
     for (let z = pos + RANGE_HEADER_SIZE + length; z < end; z++) body[z] = 0;
     this.segmentIds[i] = segmentId;
     this.offsets[i] = offset;
@@ -132,9 +140,10 @@ export class CommitBatch {
 
   /** Stamps the pages of [start, end) with the current commit; notes when an earlier commit of this batch touched one. */
   private stampPages(pageStamps: Int32Array, start: number, end: number): void {
-    const first = Math.floor(start / PAGE_SIZE_FOR_STAMPS);
-    const last = Math.floor((end - 1) / PAGE_SIZE_FOR_STAMPS);
-    assert(last < pageStamps.length, 'page stamps cover the range');
+    // Segments are at most 2^32 bytes (SEGMENT_SIZE_MAX), so >>> is exact and avoids a float division.
+    const first = start >>> PAGE_SHIFT;
+    const last = (end - 1) >>> PAGE_SHIFT;
+    assert(end <= 2 ** 32 && last < pageStamps.length, 'page stamps cover the range');
     const serial = this.commitSerial;
     const batchFirst = this.batchFirstSerial;
     for (let p = first; p <= last; p++) {
@@ -171,6 +180,7 @@ export class CommitBatch {
     this.detachedSize = 0;
     this.overlapPossible = false;
     this.batchFirstSerial = this.commitSerial;
+    this.sourceView = null; // keeps no unmapped segment's memory alive
   }
 
   /** An upper bound of the size of the part of the record encode() puts in `out`. */
@@ -349,6 +359,7 @@ export class CommitBatch {
   private encodeMerged(out: Buffer, start: number): { rangeCount: number; end: number } {
     const n = this.rangeCount;
     const order = this.order;
+    const outView = new WordView(out);
     let pos = start;
     let rangeCount = 0;
     let k = 0;
@@ -365,13 +376,14 @@ export class CommitBatch {
         m++;
       }
       const length = hi - lo;
-      out.writeUInt32LE(this.localIndex[id]!, pos);
-      out.writeUInt32LE(length, pos + 4);
+      assert(length <= 0xffff_ffff && pos + RANGE_HEADER_SIZE + pad8(length) <= out.length, 'a merged range fits a u32 and the output');
+      writeU32(out, pos, this.localIndex[id]!);
+      writeU32(out, pos + 4, length);
       writeU64(out, pos + 8, lo);
       const dataStart = pos + RANGE_HEADER_SIZE;
-      this.copyCluster(out, dataStart, lo, k, m);
+      this.copyCluster(outView, dataStart, lo, k, m);
       const end = dataStart + pad8(length);
-      out.fill(0, dataStart + length, end);
+      for (let z = dataStart + length; z < end; z++) out[z] = 0;
       pos = end;
       rangeCount++;
       k = m;
@@ -380,7 +392,7 @@ export class CommitBatch {
   }
 
   /** Copies the data of the ranges order[k, m) into out at dataStart (segment offset lo), in commit order. */
-  private copyCluster(out: Buffer, dataStart: number, lo: number, k: number, m: number): void {
+  private copyCluster(out: WordView, dataStart: number, lo: number, k: number, m: number): void {
     const members = this.members;
     const count = m - k;
     for (let x = k; x < m; x++) members[x - k] = this.order[x]!;
@@ -389,7 +401,7 @@ export class CommitBatch {
     for (let x = 0; x < m - k; x++) {
       const j = members[x]!;
       const p = this.bodyPositions[j]! + RANGE_HEADER_SIZE;
-      this.body.copy(out, dataStart + (this.offsets[j]! - lo), p, p + this.lengths[j]!);
+      copyBytes(this.bodyView, p, out, dataStart + (this.offsets[j]! - lo), this.lengths[j]!);
     }
   }
 
@@ -415,10 +427,9 @@ export class CommitBatch {
     const body = Buffer.alloc(size);
     this.body.copy(body, 0, 0, this.bodySize);
     this.body = body;
+    this.bodyView = new WordView(body);
   }
 }
-
-const PAGE_SIZE_FOR_STAMPS = 2 ** PAGE_SHIFT;
 
 /** Little-endian u32 at buf[pos, pos + 4); the caller has checked that it fits and that value is a u32. */
 function writeU32(buf: Buffer, pos: number, value: number): void {
@@ -439,4 +450,55 @@ function insertionSort(a: Int32Array, count: number): void {
     }
     a[y + 1] = v;
   }
+}
+
+/** Ranges up to this size are copied by copyBytes in JS; longer ones by Buffer#copy. */
+const LOOP_COPY_SIZE_MAX = 256;
+/** Unaligned ranges up to this size are copied byte by byte; longer ones by Buffer#copy. */
+const BYTE_COPY_SIZE_MAX = 32;
+
+/**
+ * A Buffer and an Int32Array over its whole ArrayBuffer, so that short
+ * ranges can be copied four bytes at a time. Buffer#copy (Node 20) creates a
+ * Uint8Array view for every call, which costs more than copying a 128-byte
+ * range word by word; for long ranges the native copy wins. Keep one WordView
+ * per Buffer (creating one is what costs), and make a new one when the
+ * Buffer is replaced.
+ */
+export class WordView {
+  readonly words: Int32Array;
+  /** bytes.byteOffset: reading it per copy costs more than the copy of a few words. */
+  readonly base: number;
+
+  constructor(readonly bytes: Buffer) {
+    const memory = bytes.buffer;
+    this.words = new Int32Array(memory, 0, memory.byteLength >>> 2);
+    this.base = bytes.byteOffset;
+  }
+}
+
+/** Copies from.bytes[fromStart, fromStart + length) to to.bytes at toStart, like Buffer#copy (the ranges must not overlap). */
+export function copyBytes(from: WordView, fromStart: number, to: WordView, toStart: number, length: number): void {
+  if (length <= LOOP_COPY_SIZE_MAX) {
+    const src = from.base + fromStart;
+    const dst = to.base + toStart;
+    const source = from.bytes;
+    const target = to.bytes;
+    assert(fromStart >= 0 && fromStart + length <= source.length && toStart >= 0 && toStart + length <= target.length, 'a copy lies inside both buffers');
+    if (((src | dst) & 3) === 0) {
+      const words = from.words;
+      const out = to.words;
+      const wordCount = length >>> 2;
+      const a = src >>> 2;
+      const b = dst >>> 2;
+      for (let w = 0; w < wordCount; w++) out[b + w] = words[a + w]!;
+      for (let k = wordCount << 2; k < length; k++) target[toStart + k] = source[fromStart + k]!;
+      return;
+    }
+    if (length <= BYTE_COPY_SIZE_MAX) {
+      for (let k = 0; k < length; k++) target[toStart + k] = source[fromStart + k]!;
+      return;
+    }
+  }
+  from.bytes.copy(to.bytes, toStart, fromStart, fromStart + length);
 }

@@ -10,6 +10,8 @@
  * Four bytes per page, so 1 MiB for a 1 GiB segment. Truncation does not
  * clear them: the batch tolerates stale stamps.
  */
+import { assert } from '../errors.js';
+
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 
@@ -26,8 +28,10 @@ export class DirtyPages {
 
   /** Marks the pages holding bytes [start, end). */
   mark(start: number, end: number): void {
-    const first = Math.floor(start / PAGE_SIZE);
-    const last = Math.floor((end - 1) / PAGE_SIZE);
+    // Segments are at most 2^32 bytes (SEGMENT_SIZE_MAX), so >>> is exact and avoids a float division.
+    const first = start >>> PAGE_SHIFT;
+    const last = (end - 1) >>> PAGE_SHIFT;
+    assert(start >= 0 && start < end && last < this.flags.length, 'marked bytes lie inside the segment');
     if (first === last) this.flags[first] = 1;
     else this.flags.fill(1, first, last + 1);
     this.any = true;

@@ -48,9 +48,12 @@ export class RangeSet {
     const removed = to - from;
     if (removed === 0) {
       if (this.count === this.segments.length) this.grow();
-      this.segments.copyWithin(from + 1, from, this.count);
-      this.starts.copyWithin(from + 1, from, this.count);
-      this.ends.copyWithin(from + 1, from, this.count);
+      // Ranges declared in ascending order append: nothing to shift.
+      if (from < this.count) {
+        this.segments.copyWithin(from + 1, from, this.count);
+        this.starts.copyWithin(from + 1, from, this.count);
+        this.ends.copyWithin(from + 1, from, this.count);
+      }
       this.count++;
     } else if (removed > 1) {
       this.segments.copyWithin(from + 1, to, this.count);
