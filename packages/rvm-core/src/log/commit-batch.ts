@@ -124,7 +124,7 @@ export class CommitBatch {
     writeU64(body, pos + 8, offset);
     let source = this.sourceView;
     if (source === null || source.bytes !== bytes) {
-      source = new WordView(bytes);
+      source = wordViewOf(bytes);
       this.sourceView = source;
     }
     copyBytes(source, offset, this.bodyView, pos + RANGE_HEADER_SIZE, length);
@@ -475,6 +475,22 @@ export class WordView {
     this.words = new Int32Array(memory, 0, memory.byteLength >>> 2);
     this.base = bytes.byteOffset;
   }
+}
+
+/**
+ * The WordView of a segment's memory, made once per Buffer: callers keep the
+ * last one they used, and ask here when the Buffer changes (for a pooled
+ * transaction, at each transaction). Weak, so it keeps no Buffer alive.
+ */
+const segmentViews = new WeakMap<Buffer, WordView>();
+
+export function wordViewOf(bytes: Buffer): WordView {
+  let view = segmentViews.get(bytes);
+  if (view === undefined) {
+    view = new WordView(bytes);
+    segmentViews.set(bytes, view);
+  }
+  return view;
 }
 
 /** Copies from.bytes[fromStart, fromStart + length) to to.bytes at toStart, like Buffer#copy (the ranges must not overlap). */

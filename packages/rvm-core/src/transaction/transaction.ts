@@ -16,7 +16,7 @@
  *   to the pool and must not be touched through it again.
  */
 import { RvmError, assert } from '../errors.js';
-import { copyBytes, WordView } from '../log/commit-batch.js';
+import { copyBytes, WordView, wordViewOf } from '../log/commit-batch.js';
 import { Segment } from '../segment/segment.js';
 import { RangeSet } from './range-set.js';
 
@@ -63,7 +63,7 @@ export class TransactionResources {
   segmentView(bytes: Buffer): WordView {
     let view = this.sourceView;
     if (view === null || view.bytes !== bytes) {
-      view = new WordView(bytes);
+      view = wordViewOf(bytes);
       this.sourceView = view;
     }
     return view;
