@@ -1,3 +1,8 @@
+import { assert } from '../errors.js';
+
+/** Moves of up to this many ranges are done in a loop: three copyWithin calls cost more. */
+const MOVE_LOOP_COUNT_MAX = 32;
+
 /**
  * Disjoint, non-adjacent byte ranges [start, end) keyed by segment id, sorted by
  * (segment, start), in parallel typed arrays: the set of bytes a transaction
@@ -45,22 +50,45 @@ export class RangeSet {
 
   /** Replaces ranges [from, to) with the single range (segment, start, end). */
   replace(from: number, to: number, segment: number, start: number, end: number): void {
+    assert(0 <= from && from <= to && to <= this.count, 'replaced ranges exist');
     const removed = to - from;
     if (removed === 0) {
       if (this.count === this.segments.length) this.grow();
-      this.segments.copyWithin(from + 1, from, this.count);
-      this.starts.copyWithin(from + 1, from, this.count);
-      this.ends.copyWithin(from + 1, from, this.count);
+      // Ranges declared in ascending order append: nothing to shift.
+      if (from < this.count) this.move(from, from + 1);
       this.count++;
     } else if (removed > 1) {
-      this.segments.copyWithin(from + 1, to, this.count);
-      this.starts.copyWithin(from + 1, to, this.count);
-      this.ends.copyWithin(from + 1, to, this.count);
+      this.move(to, from + 1);
       this.count -= removed - 1;
     }
     this.segments[from] = segment;
     this.starts[from] = start;
     this.ends[from] = end;
+  }
+
+  /** Moves ranges [source, count) to start at `target` (room for them is there). */
+  private move(source: number, target: number): void {
+    const segments = this.segments;
+    const starts = this.starts;
+    const ends = this.ends;
+    const n = this.count - source;
+    if (n > MOVE_LOOP_COUNT_MAX) {
+      segments.copyWithin(target, source, this.count);
+      starts.copyWithin(target, source, this.count);
+      ends.copyWithin(target, source, this.count);
+    } else if (target > source) {
+      for (let k = n - 1; k >= 0; k--) {
+        segments[target + k] = segments[source + k]!;
+        starts[target + k] = starts[source + k]!;
+        ends[target + k] = ends[source + k]!;
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        segments[target + k] = segments[source + k]!;
+        starts[target + k] = starts[source + k]!;
+        ends[target + k] = ends[source + k]!;
+      }
+    }
   }
 
   private grow(): void {

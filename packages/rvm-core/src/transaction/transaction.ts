@@ -16,6 +16,7 @@
  *   to the pool and must not be touched through it again.
  */
 import { RvmError, assert } from '../errors.js';
+import { copyBytes, WordView, wordViewOf } from '../log/commit-batch.js';
 import { Segment } from '../segment/segment.js';
 import { RangeSet } from './range-set.js';
 
@@ -45,13 +46,27 @@ export class TransactionResources {
   undoLengths = new Float64Array(16);
   undoPositions = new Float64Array(16);
   undoData = Buffer.allocUnsafe(4096);
+  undoView = new WordView(this.undoData);
   undoSize = 0;
+  /** The last segment memory saved from (one view per Buffer, see WordView); null after reset, like undoSegments. */
+  private sourceView: WordView | null = null;
 
   reset(): void {
     this.ranges.clear();
     for (let k = 0; k < this.undoCount; k++) this.undoSegments[k] = null;
     this.undoCount = 0;
     this.undoSize = 0;
+    this.sourceView = null;
+  }
+
+  /** A WordView of `bytes`, reusing the last one made. */
+  segmentView(bytes: Buffer): WordView {
+    let view = this.sourceView;
+    if (view === null || view.bytes !== bytes) {
+      view = wordViewOf(bytes);
+      this.sourceView = view;
+    }
+    return view;
   }
 
   save(segment: Segment, offset: number, length: number): void {
@@ -63,12 +78,13 @@ export class TransactionResources {
       const data = Buffer.allocUnsafe(size);
       this.undoData.copy(data, 0, 0, this.undoSize);
       this.undoData = data;
+      this.undoView = new WordView(data);
     }
     this.undoSegments[i] = segment;
     this.undoOffsets[i] = offset;
     this.undoLengths[i] = length;
     this.undoPositions[i] = this.undoSize;
-    segment._bytes.copy(this.undoData, this.undoSize, offset, offset + length);
+    copyBytes(this.segmentView(segment._bytes), offset, this.undoView, this.undoSize, length);
     this.undoSize += length;
     this.undoCount = i + 1;
   }
@@ -194,8 +210,7 @@ export class Transaction {
     }
     for (let k = r.undoCount - 1; k >= 0; k--) {
       const segment = r.undoSegments[k]!;
-      const p = r.undoPositions[k]!;
-      r.undoData.copy(segment._bytes, r.undoOffsets[k]!, p, p + r.undoLengths[k]!);
+      copyBytes(r.undoView, r.undoPositions[k]!, r.segmentView(segment._bytes), r.undoOffsets[k]!, r.undoLengths[k]!);
     }
     this.host.endTransaction(this);
     this.host.transactionAborted(this);

@@ -1,0 +1,29 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { copyBytes, WordView } from '../src/log/commit-batch.js';
+
+describe('copyBytes', () => {
+  it('copies like Buffer#copy at every alignment and length, on Buffers that start anywhere in their memory', () => {
+    fc.assert(
+      fc.property(fc.nat(7), fc.nat(7), fc.nat(600), fc.nat(600), fc.nat(600), (fromShift, toShift, fromStart, toStart, lengthRaw) => {
+        const fromMemory = Buffer.alloc(1300);
+        for (let i = 0; i < fromMemory.length; i++) fromMemory[i] = (i * 31 + 7) & 0xff;
+        const from = fromMemory.subarray(fromShift, fromShift + 1200);
+        const to = Buffer.alloc(1300, 0xee).subarray(toShift, toShift + 1200);
+        const length = Math.min(lengthRaw, 1200 - fromStart, 1200 - toStart);
+        const expected = Buffer.from(to);
+        from.copy(expected, toStart, fromStart, fromStart + length);
+        copyBytes(new WordView(from), fromStart, new WordView(to), toStart, length);
+        expect(to.equals(expected)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses a short copy that would leave either buffer', () => {
+    const a = new WordView(Buffer.alloc(64));
+    const b = new WordView(Buffer.alloc(64));
+    expect(() => copyBytes(a, 60, b, 0, 8)).toThrow(/inside both buffers/);
+    expect(() => copyBytes(a, 0, b, 60, 8)).toThrow(/inside both buffers/);
+  });
+});
