@@ -530,13 +530,19 @@ export class Rvm implements TransactionHost {
           // the log records of every commit it holds are durable; otherwise a
           // crash could keep part of a commit the log does not have.
           this.flushLog();
+          const before = this.pageWriter.bytesWritten;
           try {
             page = this.pageWriter.write(segment, this.openTransactions, page, this.sliceSize);
           } catch (e) {
             throw this.poisonWith(e, 'truncating the log');
           }
+          // Each slice is synced before the next is written, so at most one
+          // slice of segment data is ever dirty in the kernel: a flush
+          // commit's fdatasync of the log then waits behind at most one
+          // slice of writeback, not behind the whole segment (a device cache
+          // flush waits for every write in flight).
+          if (this.pageWriter.bytesWritten > before) await this.syncSegmentAsync(segment);
         }
-        if (segment._mapped) await this.syncSegmentAsync(segment);
         dirtyPages += countDirty(segment);
       }
       if (dirtyPages <= BACKGROUND_FINAL_PAGE_COUNT_MAX) break;
