@@ -1,8 +1,12 @@
 /**
  * rvm-core benchmark. Every figure is measured beside its physical reference in
  * the same process: flush commits against a raw write + fdatasync loop of the
- * same record size, no-flush commits against a bare loop doing the same
- * copies. Run: `pnpm --filter @rvm/core bench` (BENCH_QUICK=1 for a short run).
+ * same record size, group commit against a raw loop writing the same bytes
+ * per fdatasync (alternating blocks, median of paired ratios), no-flush
+ * commits against a bare loop doing the same copies.
+ * Run: `pnpm --filter @rvm/core bench` (BENCH_QUICK=1 for a short run;
+ * BENCH_ONLY=group|truncation|commits for one section; BENCH_SLICE=<bytes>
+ * sets truncationSliceSize for the truncation section).
  */
 import { closeSync, fdatasync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -128,11 +132,13 @@ const GROUP_PAIRS = QUICK ? 15 : 40;
 class SyncTimingStorage extends NodeStorage {
   private doneAt = 0n;
   readonly gaps: number[] = [];
+  readonly syncTimes: number[] = [];
   override syncAsync(fd: FileHandle, callback: (error: Error | null) => void): void {
     const startAt = process.hrtime.bigint();
     if (this.doneAt !== 0n) this.gaps.push(Number(startAt - this.doneAt) / 1e3);
     super.syncAsync(fd, (error) => {
       this.doneAt = process.hrtime.bigint();
+      this.syncTimes.push(Number(this.doneAt - startAt) / 1e3);
       callback(error);
     });
   }
@@ -146,17 +152,22 @@ class SyncTimingStorage extends NodeStorage {
  * measured) over a preallocated file, then one fdatasync on the thread pool,
  * GROUP_SYNCS_PER_BLOCK times. Returns records/s at COMMITTERS records per write.
  */
-function rawGroupBlock(fd: number, batch: Buffer, gaps: number[]): Promise<number> {
+function rawGroupBlock(fd: number, batch: Buffer, gaps: number[], syncTimes: number[]): Promise<number> {
   return new Promise((resolve, reject) => {
     let syncs = 0;
     let doneAt = 0n;
+    let syncAt = 0n;
     const started = process.hrtime.bigint();
     const step = (error: Error | null): void => {
       if (error !== null) return reject(error);
-      if (syncs > 0) doneAt = process.hrtime.bigint();
+      if (syncs > 0) {
+        doneAt = process.hrtime.bigint();
+        syncTimes.push(Number(doneAt - syncAt) / 1e3);
+      }
       if (syncs === GROUP_SYNCS_PER_BLOCK) return resolve((syncs * COMMITTERS) / (Number(doneAt - started) / 1e9));
       writeSync(fd, batch, 0, batch.length, syncs * batch.length);
-      if (doneAt !== 0n) gaps.push(Number(process.hrtime.bigint() - doneAt) / 1e3);
+      syncAt = process.hrtime.bigint();
+      if (doneAt !== 0n) gaps.push(Number(syncAt - doneAt) / 1e3);
       syncs++;
       fdatasync(fd, step);
     };
@@ -214,12 +225,14 @@ async function groupCommit(dir: string): Promise<Row[]> {
   latencyCount = 0;
   storage.gaps.length = 0;
   const rawGaps: number[] = [];
+  const rawSyncTimes: number[] = [];
+  storage.syncTimes.length = 0;
   const raws: number[] = [];
   const groups: number[] = [];
   const ratios: number[] = [];
   const before = rvm.query().counters;
   for (let pair = 0; pair < GROUP_PAIRS; pair++) {
-    const raw = await rawGroupBlock(fd, batch, rawGaps);
+    const raw = await rawGroupBlock(fd, batch, rawGaps, rawSyncTimes);
     storage.blockStarted();
     const group = await groupCommitBlock(rvm, seg, latencies);
     rvm.truncate();
@@ -242,6 +255,8 @@ async function groupCommit(dir: string): Promise<Row[]> {
     { workload: `  commits per sync (${syncs} syncs; raw ${GROUP_PAIRS * GROUP_SYNCS_PER_BLOCK})`, value: commits / syncs, unit: '' },
     { workload: '  sync end to next sync start p50, rvm', value: percentile(storage.gaps, 0.5), unit: 'us' },
     { workload: '  sync end to next sync start p50, raw', value: percentile(rawGaps, 0.5), unit: 'us' },
+    { workload: '  fdatasync p50, rvm', value: percentile(storage.syncTimes, 0.5), unit: 'us' },
+    { workload: '  fdatasync p50, raw', value: percentile(rawSyncTimes, 0.5), unit: 'us' },
     { workload: '  commitAsync latency p50', value: percentile(measured, 0.5), unit: 'ms' },
     { workload: '  commitAsync latency p99', value: percentile(measured, 0.99), unit: 'ms' },
     { workload: '  commitAsync latency p99.9', value: percentile(measured, 0.999), unit: 'ms' },
