@@ -50,7 +50,7 @@ function countingStorage(sim: SimStorage, unsyncedMax: Map<number, number>): Sto
 }
 
 describe('background truncation slices', () => {
-  it('never leaves more than one slice of a segment file unsynced, while commits go on', async () => {
+  it('never leaves more than one slice of a segment file unsynced, while flush commits go on', async () => {
     const sim = new SimStorage();
     const unsyncedMax = new Map<number, number>();
     const sliceSize = 4 * PAGE_SIZE;
@@ -73,7 +73,7 @@ describe('background truncation slices', () => {
       const tx = rvm.begin();
       tx.setRange(hot, (i % 8) * PAGE_SIZE, 8);
       hot.bytes.writeDoubleLE(i, (i % 8) * PAGE_SIZE);
-      tx.commit({ flush: i % 2 === 0 });
+      tx.commit({ flush: true });
       await new Promise((resolve) => setImmediate(resolve));
     }
     await truncation;
@@ -85,6 +85,42 @@ describe('background truncation slices', () => {
     const s = again.map('s');
     for (let page = 0; page < 64; page++) expect(s.bytes[page * PAGE_SIZE + 17]).toBe(page + 1);
     again.close();
+  });
+
+  it('writes slices of 4 times truncationSliceSize while no commit waits for the log, one slice while one does', async () => {
+    const sim = new SimStorage();
+    const unsyncedMax = new Map<number, number>();
+    const sliceSize = 2 * PAGE_SIZE;
+    const rvm = Rvm.open('/store', { storage: countingStorage(sim, unsyncedMax), logSizeMax: 1 << 30, truncationSliceSize: sliceSize });
+    const seg = rvm.map('s', 64 * PAGE_SIZE);
+    const fill = (k: number): void => {
+      for (let page = 0; page < 64; page++) {
+        const tx = rvm.begin();
+        tx.setRange(seg, page * PAGE_SIZE, 8);
+        seg.bytes.writeDoubleLE(page + k, page * PAGE_SIZE);
+        tx.commit({ flush: false });
+      }
+    };
+    fill(1);
+    await rvm.truncateAsync();
+    expect(unsyncedMax.get(seg.fd)).toBe(4 * sliceSize);
+    unsyncedMax.clear();
+    fill(2);
+    const truncation = rvm.truncateAsync();
+    let done = false;
+    void truncation.finally(() => {
+      done = true;
+    });
+    // An async commit before every slice: each slice is one truncationSliceSize.
+    while (!done) {
+      const tx = rvm.begin();
+      tx.setRange(seg, 0, 1);
+      void tx.commitAsync();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await truncation;
+    expect(unsyncedMax.get(seg.fd)).toBeLessThanOrEqual(sliceSize);
+    rvm.close();
   });
 
   it('a synchronous truncate() while a slice is being synced does not count on that slice', async () => {
