@@ -23,6 +23,17 @@ export function medianRate(round: () => number): number {
   return rates[rates.length >> 1]!;
 }
 
+/** The median of `xs` (sorts it). */
+export function median(xs: number[]): number {
+  return percentile(xs, 0.5);
+}
+
+/** The value at fraction `p` of `xs` sorted ascending (sorts it); NaN when empty. */
+export function percentile(xs: number[], p: number): number {
+  xs.sort((a, b) => a - b);
+  return xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? Number.NaN;
+}
+
 export async function medianRateAsync(round: () => Promise<number>): Promise<number> {
   const rates: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {

@@ -57,8 +57,12 @@ export class PageWriter {
         p++;
         continue;
       }
+      // A run of dirty pages is written with one call, up to RUN_SIZE_MAX and
+      // what is left of the budget (at least one page), so that a slice stays
+      // near its budget even over a segment dirty from end to end.
+      const runSizeMax = Math.min(RUN_SIZE_MAX, byteBudget - written);
       let q = p + 1;
-      while (q < flags.length && flags[q] !== 0 && (q - p) * PAGE_SIZE < RUN_SIZE_MAX) q++;
+      while (q < flags.length && flags[q] !== 0 && (q - p) * PAGE_SIZE < runSizeMax) q++;
       flags.fill(0, p, q);
       const start = p * PAGE_SIZE;
       const end = Math.min(q * PAGE_SIZE, bytes.length);
