@@ -36,6 +36,7 @@ import type { BTree, BTreeOptions } from './btree/btree.js';
 import type { Key } from './codec/key-codec.js';
 import { StructContext } from './core/struct-context.js';
 import { StructError } from './core/struct-error.js';
+import { readTable, STRUCTURES_ROOT } from './core/structure-table.js';
 import type { HashMap, HashMapOptions } from './hash-map/hash-map.js';
 import type { List, ListOptions } from './list/list.js';
 import { Catalog, checkName } from './store/catalog.js';
@@ -318,6 +319,13 @@ export class Store {
     const heap = this.ctx.heap;
     heap.verify();
     let owned = this.catalog.tree.stats().blockSize;
+    const table = heap.getRoot(STRUCTURES_ROOT);
+    if (table !== 0) {
+      // The value structure table of the segment's record codec (core/record-codec.ts).
+      const usable = heap.usableSize(table);
+      readTable(this.ctx.bytes, table, usable);
+      owned += usable;
+    }
     for (const [name, entry] of this.catalog.entries()) {
       const kindOps = COLLECTION_KINDS[entry.kind];
       if (kindOps === undefined) {
