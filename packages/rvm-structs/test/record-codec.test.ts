@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { isCodecError, MSGPACK_OPTIONS, msgpackCodec, rawCodec, Store } from '../src/index.js';
+import { BTree, isCodecError, MSGPACK_OPTIONS, msgpackCodec, rawCodec, Store, StructContext } from '../src/index.js';
 import { VALUE_RECORDS_TAG } from '../src/codec/msgpack-codec.js';
 import { STRUCTURE_COUNT_MAX, STRUCTURES_ROOT } from '../src/core/structure-table.js';
 
@@ -72,7 +72,7 @@ describe('record value format (value format 2) and the structure table', () => {
     expect(again.get('e')).toEqual({ id: 1, name: '', tags: [] });
     expect(again.get('f')).toEqual({ id: 0x41, name: 'eve' });
     // A record id the table lacks is VALUE_CORRUPT, never a silent number.
-    store.transaction(() => raw.put('g', Buffer.from('c1' + '45' + '01', 'hex')));
+    store.transaction(() => raw.put('g', Buffer.from('c1' + '45', 'hex')));
     let error: unknown;
     try {
       again.get('g');
@@ -237,6 +237,33 @@ describe('record codec', () => {
     s2.verify();
     s1.close();
     s2.close();
+  });
+
+  it('two contexts on one segment append to the table without overwriting each other', () => {
+    const storage = new SimStorage();
+    let store = open(storage);
+    const tree = store.btree<string, unknown>('t');
+    store.transaction(() => tree.put('s', 'no structure'));
+    const other = new StructContext(store.rvm, store.segment, store.ctx.heap);
+    const otherTree = BTree.open<string, unknown>(other, tree.headerOffset);
+    expect(otherTree.get('s')).toBe('no structure'); // `other` has read the (empty) table
+    store.transaction(() => tree.put('a', { a: 1 }));
+    // `other` learns of structure 0 when a value names it.
+    expect(otherTree.get('a')).toEqual({ a: 1 });
+    store.transaction(() => tree.put('b', { b: 2 }));
+    store.transaction(() => {
+      other.current = store.ctx.current;
+      otherTree.put('c', { c: 3 }); // its table is stale (1 structure, the segment has 2): it reloads and encodes again
+      other.current = null;
+    });
+    expect(tableCount(store)).toBe(3);
+    expect(tree.get('c')).toEqual({ c: 3 });
+    store.verify();
+    store.close();
+    store = open(storage);
+    const again = store.btree<string, unknown>('t');
+    expect([...again.entries()]).toEqual([['a', { a: 1 }], ['b', { b: 2 }], ['c', { c: 3 }], ['s', 'no structure']]);
+    store.close();
   });
 
   it('works under schemaCodec and the schema option; codecs with options write plain maps', () => {

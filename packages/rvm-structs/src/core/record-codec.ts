@@ -26,8 +26,11 @@
  *   table is reloaded from the segment: after a commit that is a no-op, after
  *   an abort it drops the structures the segment no longer has.
  *
- * One StructContext per segment (the Store's rule), so one table per segment
+ * One StructContext per segment is the Store's rule, so one table per segment
  * and one Packr per table; two stores in one process never share structures.
+ * Should two contexts share a segment anyway, each checks the table before
+ * appending (and encodes again on the reloaded table when it changed), and
+ * reloads it when a value names a structure it has not seen.
  */
 import { Buffer } from 'node:buffer';
 import { Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE } from 'msgpackr';
@@ -77,10 +80,7 @@ export class RecordCodec implements ValueCodec<unknown> {
       maxOwnStructures: 32,
       shouldShareStructure: (keys: string[]) => shareable(keys),
       saveStructures: (structures: object[]) => this.save(structures as SharedStructures),
-      getStructures: () => {
-        // Called by msgpackr only for a record id that no structure has: the value is damaged.
-        throw new CodecError('VALUE_CORRUPT', 'A value refers to a record structure its segment does not have.', {});
-      },
+      getStructures: () => this.missing(),
     });
   }
 
@@ -167,20 +167,48 @@ export class RecordCodec implements ValueCodec<unknown> {
   /** msgpackr's saveStructures: appends structures tableCount .. sharedLength to the table in the open transaction. */
   private save(structures: SharedStructures): boolean {
     try {
-      this.append(structures);
+      return this.append(structures);
     } catch (error) {
       this.saveError = error;
       throw error;
     }
-    return true;
   }
 
-  private append(structures: SharedStructures): void {
+  /**
+   * msgpackr's getStructures, called while decoding a record id that no structure has. The
+   * table may have grown through another context on this segment: reload it. If it did not
+   * grow, the value is damaged.
+   */
+  private missing(): SharedStructures {
+    const countBefore = this.tableCount;
+    this.reload();
+    if (this.tableCount <= countBefore) {
+      throw new CodecError('VALUE_CORRUPT', 'A value refers to a record structure its segment does not have.', { structureCount: this.tableCount });
+    }
+    return (this.packr as unknown as { structures: SharedStructures }).structures;
+  }
+
+  /** Whether the segment's table is the one this codec last read or wrote (it is, unless another context changed it). */
+  private tableCurrent(): boolean {
+    const ctx = this.ctx;
+    const offset = ctx.heap.getRoot(STRUCTURES_ROOT);
+    if (offset !== this.tableOffset) return false;
+    if (offset === 0) return true;
+    const bytes = ctx.bytes;
+    return bytes.readUInt32LE(offset + STRUCTURES_COUNT) === this.tableCount && bytes.readUInt32LE(offset + STRUCTURES_SIZE) === this.tableSize;
+  }
+
+  /** Returns false (msgpackr then encodes again with the table reloaded) when the table changed under this codec. */
+  private append(structures: SharedStructures): boolean {
     const ctx = this.ctx;
     const tx = ctx.tx();
     const count = structures.sharedLength ?? 0;
     const from = this.tableCount;
-    if (count <= from) return;
+    if (count <= from) return true;
+    if (!this.tableCurrent()) {
+      this.reload();
+      return false;
+    }
     let added = 0;
     for (let i = from; i < count; i++) added += entrySize(structures[i]!);
     const entries = Buffer.allocUnsafe(added);
@@ -215,6 +243,7 @@ export class RecordCodec implements ValueCodec<unknown> {
     this.tableCount = count;
     this.tableSize = size;
     this.pendingTx = tx;
+    return true;
   }
 }
 
