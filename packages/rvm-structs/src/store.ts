@@ -69,6 +69,9 @@ export interface CollectionInfo {
 }
 
 export const DATA_SEGMENT = 'data';
+/** The commit options, made once: no object per transaction. */
+const COMMIT_FLUSH = Object.freeze({ flush: true });
+const COMMIT_NO_FLUSH = Object.freeze({ flush: false });
 export const SEGMENT_SIZE_DEFAULT = 1024 * 1024;
 
 interface HandleRecord {
@@ -270,7 +273,7 @@ export class Store {
       throw e;
     }
     try {
-      tx.commit({ flush });
+      tx.commit(flush ? COMMIT_FLUSH : COMMIT_NO_FLUSH);
     } catch (e) {
       // The commit did not take effect (POISONED, LIMIT_EXCEEDED, ...): undo what fn did.
       this.endAborted(tx);
