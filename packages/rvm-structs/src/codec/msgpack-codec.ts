@@ -15,7 +15,8 @@
  * - `copyBuffers: true`: decoded byte arrays are copies, never views into the segment.
  *
  * Caveats: a `Map` reads back as a plain object (its keys as strings), -0 as 0, a Buffer as a
- * Uint8Array, a function as undefined, and class instances as plain objects.
+ * Uint8Array, a function as undefined, class instances as plain objects, and a key `__proto__` as
+ * `__proto_` (msgpackr's guard against setting a prototype; records do the same).
  *
  * Records. `msgpackCodec()` without options is replaced, in every structure of a segment, by
  * the segment's record codec (core/record-codec.ts): objects are written as msgpackr records
