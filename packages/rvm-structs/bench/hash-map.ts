@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rvm } from '@rvm/core';
 import { Heap } from '@rvm/alloc';
-import { msgpackCodec } from '../src/codec/index.js';
+import type { ValueCodec } from '../src/codec/index.js';
 import { StructContext } from '../src/core/struct-context.js';
 import { HashMap } from '../src/hash-map/index.js';
 
@@ -128,7 +128,8 @@ async function main(): Promise<void> {
       ctx.generation++;
     };
 
-    const codec = msgpackCodec<User>();
+    // The codec the structure uses: its segment's record codec (the shapes are in its table once loaded).
+    const codec = ctx.records() as ValueCodec<User>;
     const memory = new Map<string, Uint8Array>();
     const lmdb = await openLmdb(dir);
     const keys = Array.from({ length: ENTRY_COUNT }, (_, i) => keyOf(i));

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rvm } from '@rvm/core';
 import { Heap } from '@rvm/alloc';
-import { msgpackCodec } from '../src/codec/index.js';
+import type { ValueCodec } from '../src/codec/index.js';
 import { StructContext } from '../src/core/struct-context.js';
 import { List } from '../src/list/index.js';
 
@@ -89,7 +89,8 @@ function main(): void {
       ctx.current = null;
       ctx.generation++;
     };
-    const codec = msgpackCodec<Event>();
+    // The codec the structure uses: its segment's record codec (the shapes are in its table once loaded).
+    const codec = ctx.records() as ValueCodec<Event>;
     const memory: Uint8Array[] = [];
 
     // 1. Push.

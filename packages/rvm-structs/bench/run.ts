@@ -8,7 +8,8 @@
  * and MessagePack values of about 100 bytes, against, in the same process:
  * - a plain Map of the same keys to the decoded objects (the in-memory ceiling);
  * - a Map of the same keys to the MessagePack bytes, decoded on every get
- *   with the same codec (the floor of any store that returns decoded values);
+ *   with the same codec, the segment's record codec (the floor of any store
+ *   that returns decoded values);
  * - lmdb (msgpack encoding, noSync), when it resolves from the repository's
  *   bench/ package: a memory-mapped B-tree peer.
  * Rates are given per second of wall-clock time and per second of this
@@ -30,7 +31,7 @@
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { msgpackCodec } from '../src/codec/index.js';
+import type { ValueCodec } from '../src/codec/index.js';
 import type { BTree } from '../src/btree/index.js';
 import { BTREE_NODE_SIZE_DEFAULT } from '../src/btree/index.js';
 import { Store } from '../src/store.js';
@@ -192,9 +193,12 @@ async function main(): Promise<void> {
       return GET_COUNT;
     });
 
-    const codec = msgpackCodec<User>();
+    // The codec the tree uses: the segment's record codec (its structures are in the table since the load).
+    const codec = store.ctx.records() as ValueCodec<User>;
     const encoded = new Map<string, Uint8Array>();
-    for (let i = 0; i < keys.length; i++) encoded.set(keys[i]!, Uint8Array.from(codec.encode(valueOf(i))));
+    store.transaction(() => {
+      for (let i = 0; i < keys.length; i++) encoded.set(keys[i]!, Uint8Array.from(codec.encode(valueOf(i))));
+    });
     const encodedGets = measure(() => {
       for (let i = 0; i < GET_COUNT; i++) sum += codec.decode(encoded.get(keys[getIndexes[i]!]!)!).id;
       return GET_COUNT;

@@ -36,6 +36,7 @@ import type { BTree, BTreeOptions } from './btree/btree.js';
 import type { Key } from './codec/key-codec.js';
 import { StructContext } from './core/struct-context.js';
 import { StructError } from './core/struct-error.js';
+import { readTable, STRUCTURES_ROOT } from './core/structure-table.js';
 import type { HashMap, HashMapOptions } from './hash-map/hash-map.js';
 import type { List, ListOptions } from './list/list.js';
 import { Catalog, checkName } from './store/catalog.js';
@@ -68,6 +69,9 @@ export interface CollectionInfo {
 }
 
 export const DATA_SEGMENT = 'data';
+/** The commit options, made once: no object per transaction. */
+const COMMIT_FLUSH = Object.freeze({ flush: true });
+const COMMIT_NO_FLUSH = Object.freeze({ flush: false });
 export const SEGMENT_SIZE_DEFAULT = 1024 * 1024;
 
 interface HandleRecord {
@@ -269,7 +273,7 @@ export class Store {
       throw e;
     }
     try {
-      tx.commit({ flush });
+      tx.commit(flush ? COMMIT_FLUSH : COMMIT_NO_FLUSH);
     } catch (e) {
       // The commit did not take effect (POISONED, LIMIT_EXCEEDED, ...): undo what fn did.
       this.endAborted(tx);
@@ -318,6 +322,13 @@ export class Store {
     const heap = this.ctx.heap;
     heap.verify();
     let owned = this.catalog.tree.stats().blockSize;
+    const table = heap.getRoot(STRUCTURES_ROOT);
+    if (table !== 0) {
+      // The value structure table of the segment's record codec (core/record-codec.ts).
+      const usable = heap.usableSize(table);
+      readTable(this.ctx.bytes, table, usable);
+      owned += usable;
+    }
     for (const [name, entry] of this.catalog.entries()) {
       const kindOps = COLLECTION_KINDS[entry.kind];
       if (kindOps === undefined) {

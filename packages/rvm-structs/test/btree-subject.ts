@@ -62,6 +62,9 @@ export const valueArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 100, max: 900 }).map((n) => 'v'.repeat(n)) },
   { weight: 1, arbitrary: fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 6 }) },
   { weight: 1, arbitrary: fc.record({ name: fc.string({ maxLength: 8 }), n: fc.integer() }).map((r) => ({ ...r })) },
+  // Objects of many shapes (ordered key sets): the segment's record codec appends structures to its table inside the
+  // generated transactions, aborts and crashes, and fills it (32), after which shapes are written inline.
+  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.integer(), { minKeys: 1, maxKeys: 4 }).map((d) => ({ ...d })) },
   { weight: 1, arbitrary: fc.constantFrom(null, true, false, '') },
 );
 

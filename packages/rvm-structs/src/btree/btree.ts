@@ -129,7 +129,7 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
     if (version !== BTREE_FORMAT_VERSION || !isValidNodeSize(nodeSize)) {
       throw new StructError('STRUCT_CORRUPT', `The BTree at offset ${headerOffset} has format version ${version} and node size ${nodeSize}; this library reads version ${BTREE_FORMAT_VERSION}. Open it with the library version that wrote it, or restore it from a backup.`, { headerOffset, version, nodeSize });
     }
-    return new BTree<K, V>(ctx, headerOffset, resolveValueCodec(options), nodeSize);
+    return new BTree<K, V>(ctx, headerOffset, resolveValueCodec(options, ctx), nodeSize);
   }
 
   /**

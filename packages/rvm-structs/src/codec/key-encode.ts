@@ -174,9 +174,25 @@ function hexDigitValue(code: number): number {
 }
 
 function writeString(key: string, target: Buffer, offset: number): number {
+  const length = key.length;
+  // Fast path: a string of ASCII without zeros is its own UTF-8, written in the one pass that
+  // checks it. At the first other character the general path below starts again from `offset`.
+  if (offset + length + 2 <= target.length) {
+    let position = offset + 1;
+    let index = 0;
+    for (; index < length; index++) {
+      const code = key.charCodeAt(index);
+      if (code === 0 || code >= 0x80) break;
+      target[position++] = code;
+    }
+    if (index === length) {
+      target[offset] = KEY_TAG_STRING;
+      target[position] = KEY_END;
+      return position + 1;
+    }
+  }
   // One pass finds the UTF-8 size and the zero bytes to escape, and refuses lone surrogates:
   // UTF-8 would replace them with U+FFFD and the key would not decode to itself.
-  const length = key.length;
   let size = 0;
   let zeroCount = 0;
   for (let index = 0; index < length; index++) {

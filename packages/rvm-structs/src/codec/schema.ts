@@ -28,6 +28,11 @@ class SchemaCodec<S extends z.ZodType> implements ValueCodec<z.infer<S>> {
     private readonly validateOnRead: boolean,
   ) {}
 
+  inSegment(records: ValueCodec<unknown>): ValueCodec<z.infer<S>> {
+    const inner = this.inner.inSegment === undefined ? this.inner : this.inner.inSegment(records);
+    return inner === this.inner ? this : new SchemaCodec(this.schema, inner, this.validateOnRead);
+  }
+
   encode(value: z.infer<S>): Uint8Array {
     const result = this.schema.safeParse(value);
     if (!result.success) throw new SchemaError(result.error.issues, 'encode');

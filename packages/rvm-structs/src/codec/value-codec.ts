@@ -22,6 +22,13 @@ export interface ValueCodec<V> {
    * place saves a view and a DataView per value, a large share of a point read.
    */
   decodeRange?(bytes: Uint8Array, start: number, end: number): V;
+  /**
+   * Optional: the codec a structure should use in a segment whose record codec is `records`
+   * (MessagePack with the segment's shared structure table, core/record-codec.ts). Structures
+   * call it once when they open. The default `msgpackCodec()` returns `records`; `schemaCodec`
+   * returns itself around its inner codec's choice. A codec without it is used as it is.
+   */
+  inSegment?(records: ValueCodec<unknown>): ValueCodec<V>;
 }
 
 export { rawCodec } from './raw-codec.js';

@@ -16,6 +16,7 @@ import type { Rvm, Segment, Transaction } from '@rvm/core';
 import { AssertionError } from '@rvm/core';
 import type { Heap } from '@rvm/alloc';
 import { StructError } from './struct-error.js';
+import { RecordCodec } from './record-codec.js';
 
 export class StructContext {
   /** The transaction mutations run in, or null. Set by the Store (store.ts) around transaction(fn). */
@@ -33,11 +34,19 @@ export class StructContext {
    */
   mutationCount = 0;
 
+  private recordCodec: RecordCodec | null = null;
+
   constructor(
     readonly rvm: Rvm,
     readonly segment: Segment,
     readonly heap: Heap,
   ) {}
+
+  /** The segment's MessagePack codec with its shared structure table (record-codec.ts), made on first use. */
+  records(): RecordCodec {
+    this.recordCodec ??= new RecordCodec(this);
+    return this.recordCodec;
+  }
 
   /** The segment's memory. Do not keep it across an allocation (growth replaces it). */
   get bytes(): Buffer {

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { msgpackCodec } from '../codec/msgpack-codec.js';
 import { schemaCodec } from '../codec/schema.js';
 import type { ValueCodec } from '../codec/value-codec.js';
+import type { StructContext } from './struct-context.js';
 
 export interface ValueOptions<V> {
   /** Encodes values: msgpackCodec() by default, rawCodec() for raw bytes, or any ValueCodec. */
@@ -20,11 +21,17 @@ export interface ValueOptions<V> {
   readonly validateOnRead?: boolean;
 }
 
-export function resolveValueCodec<V>(options: ValueOptions<V> | undefined): ValueCodec<V> {
+/**
+ * The codec a structure in `ctx`'s segment uses: the given one (or MessagePack), bound to the
+ * segment (ValueCodec.inSegment), so that the default MessagePack codec is the segment's record codec.
+ */
+export function resolveValueCodec<V>(options: ValueOptions<V> | undefined, ctx: StructContext): ValueCodec<V> {
   const codec = options?.codec;
   const schema = options?.schema;
-  if (schema === undefined) return codec ?? msgpackCodec<V>();
-  return schemaCodec(schema, (codec ?? msgpackCodec<unknown>()) as ValueCodec<unknown>, {
-    validateOnRead: options?.validateOnRead === true,
-  }) as ValueCodec<V>;
+  const base = schema === undefined
+    ? codec ?? msgpackCodec<V>()
+    : schemaCodec(schema, (codec ?? msgpackCodec<unknown>()) as ValueCodec<unknown>, {
+      validateOnRead: options?.validateOnRead === true,
+    }) as ValueCodec<V>;
+  return base.inSegment === undefined ? base : base.inSegment(ctx.records());
 }

@@ -125,7 +125,7 @@ export class HashMap<K extends Key = Key, V = unknown> implements Iterable<[K, V
     if (version !== HASH_MAP_FORMAT_VERSION || pageSize !== PAGE_SIZE) {
       throw corrupt(headerOffset, headerOffset, `format version ${version} with ${pageSize}-byte pages; this library reads version ${HASH_MAP_FORMAT_VERSION} with ${PAGE_SIZE}-byte pages`);
     }
-    return new HashMap<K, V>(ctx, headerOffset, resolveValueCodec(options));
+    return new HashMap<K, V>(ctx, headerOffset, resolveValueCodec(options, ctx));
   }
 
   /** The number of entries. */

@@ -91,7 +91,7 @@ export class List<V = unknown> implements Iterable<V> {
     if (version !== LIST_FORMAT_VERSION) {
       throw corrupt(headerOffset, headerOffset, `format version ${version}; this library reads version ${LIST_FORMAT_VERSION}`);
     }
-    return new List<V>(ctx, headerOffset, resolveValueCodec(options));
+    return new List<V>(ctx, headerOffset, resolveValueCodec(options, ctx));
   }
 
   get length(): number {

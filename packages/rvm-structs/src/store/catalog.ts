@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { BTree } from '../btree/btree.js';
 import { isCodecError } from '../codec/codec-error.js';
+import { msgpackCodec } from '../codec/msgpack-codec.js';
 import { schemaCodec } from '../codec/schema.js';
 import type { StructContext } from '../core/struct-context.js';
 import { StructError } from '../core/struct-error.js';
@@ -22,7 +23,9 @@ export const NAME_LENGTH_MAX = 200;
 const entrySchema = z.object({ kind: z.string().min(1), header: z.number().int().positive() });
 export type CatalogEntry = z.infer<typeof entrySchema>;
 
-const entryCodec = schemaCodec(entrySchema, undefined, { validateOnRead: true });
+// Plain MessagePack (a codec with options is not replaced by the segment's record codec): the
+// catalog stays readable without the value structure table.
+const entryCodec = schemaCodec(entrySchema, msgpackCodec<unknown>({}), { validateOnRead: true });
 
 export class Catalog {
   private constructor(readonly tree: BTree<string, CatalogEntry>) {}
