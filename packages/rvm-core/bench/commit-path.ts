@@ -15,9 +15,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Rvm } from '../src/index.js';
 import { withTempDir } from './measure.js';
+import { bareCopyLoop, commitLoop, SEGMENT_SIZE } from './loops.js';
 
-const RECORD_SIZE = 128;
-const SEGMENT_SIZE = 64 * 1024 * 1024;
 const OPS = 200_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const ONLY = process.env.BENCH_ONLY;
@@ -47,58 +46,16 @@ function measure(round: () => number): { cpuRate: number; wallRate: number } {
   return { cpuRate: median(cpu), wallRate: median(wall) };
 }
 
-function commitLoop(rvm: Rvm, ops: number, rangeCount: number, restore: boolean, workingSetSize: number, rangeSize = RECORD_SIZE): { cpuRate: number; wallRate: number } {
-  const seg = rvm.map(`seg-${rangeCount}-${restore}-${workingSetSize}-${rangeSize}`, SEGMENT_SIZE);
-  const slots = workingSetSize / RECORD_SIZE;
-  let slot = 0;
-  const options = { flush: false };
-  const beginOptions = { restore };
-  const rate = measure(() => {
-    for (let i = 0; i < ops; i++) {
-      const tx = rvm.begin(beginOptions);
-      for (let r = 0; r < rangeCount; r++) {
-        const offset = ((slot * 7919) % slots) * RECORD_SIZE;
-        slot++;
-        tx.setRange(seg, offset, rangeSize);
-        seg.bytes.writeUInt32LE(i, offset);
-      }
-      tx.commit(options);
-    }
-    rvm.flush();
-    return ops;
-  });
-  rvm.unmap(seg);
-  return rate;
-}
-
-function bareCopyLoop(ops: number): { cpuRate: number; wallRate: number } {
-  const seg = Buffer.alloc(SEGMENT_SIZE);
-  const log = Buffer.alloc(8 * 1024 * 1024);
-  const slots = SEGMENT_SIZE / RECORD_SIZE;
-  let slot = 0;
-  let pos = 0;
-  return measure(() => {
-    for (let i = 0; i < ops; i++) {
-      const offset = ((slot * 7919) % slots) * RECORD_SIZE;
-      slot++;
-      seg.writeUInt32LE(i, offset);
-      if (pos + RECORD_SIZE > log.length) pos = 0;
-      seg.copy(log, pos, offset, offset + RECORD_SIZE);
-      pos += RECORD_SIZE;
-    }
-    return ops;
-  });
-}
 
 const WORKLOADS: ReadonlyArray<{ name: string; ranges: number; run: (rvm: Rvm) => { cpuRate: number; wallRate: number } }> = [
-  { name: 'bare copy loop, 128 B', ranges: 1, run: () => bareCopyLoop(OPS) },
-  { name: 'no-flush commit, 1 x 128 B, 64 MiB set', ranges: 1, run: (rvm) => commitLoop(rvm, OPS, 1, true, SEGMENT_SIZE) },
-  { name: 'no-flush commit, 1 x 128 B, 1 MiB set', ranges: 1, run: (rvm) => commitLoop(rvm, OPS, 1, true, 1 << 20) },
-  { name: 'no-flush no-restore, 1 x 128 B, 64 MiB', ranges: 1, run: (rvm) => commitLoop(rvm, OPS, 1, false, SEGMENT_SIZE) },
-  { name: 'no-flush commit, 10 x 128 B', ranges: 10, run: (rvm) => commitLoop(rvm, OPS / 10, 10, true, SEGMENT_SIZE) },
-  { name: 'no-flush commit, 100 x 128 B', ranges: 100, run: (rvm) => commitLoop(rvm, OPS / 100, 100, true, SEGMENT_SIZE) },
+  { name: 'bare copy loop, 128 B', ranges: 1, run: () => bareCopyLoop(measure, OPS) },
+  { name: 'no-flush commit, 1 x 128 B, 64 MiB set', ranges: 1, run: (rvm) => commitLoop(measure, rvm, OPS, 1, false, true, SEGMENT_SIZE) },
+  { name: 'no-flush commit, 1 x 128 B, 1 MiB set', ranges: 1, run: (rvm) => commitLoop(measure, rvm, OPS, 1, false, true, 1 << 20) },
+  { name: 'no-flush no-restore, 1 x 128 B, 64 MiB', ranges: 1, run: (rvm) => commitLoop(measure, rvm, OPS, 1, false, false, SEGMENT_SIZE) },
+  { name: 'no-flush commit, 10 x 128 B', ranges: 10, run: (rvm) => commitLoop(measure, rvm, OPS / 10, 10, false, true, SEGMENT_SIZE) },
+  { name: 'no-flush commit, 100 x 128 B', ranges: 100, run: (rvm) => commitLoop(measure, rvm, OPS / 100, 100, false, true, SEGMENT_SIZE) },
   // Structure-like: a few small fields per transaction in a working set that fits the cache.
-  { name: 'no-flush commit, 10 x 16 B, 1 MiB set', ranges: 10, run: (rvm) => commitLoop(rvm, OPS / 10, 10, true, 1 << 20, 16) },
+  { name: 'no-flush commit, 10 x 16 B, 1 MiB set', ranges: 10, run: (rvm) => commitLoop(measure, rvm, OPS / 10, 10, false, true, 1 << 20, 16) },
 ];
 
 withTempDir((dir) => {

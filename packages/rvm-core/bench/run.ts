@@ -12,11 +12,10 @@ import { closeSync, fdatasync, fdatasyncSync, openSync, writeSync } from 'node:f
 import { join } from 'node:path';
 import { NodeStorage, Rvm, type FileHandle, type Segment } from '../src/index.js';
 import { median, medianRate, percentile, printRows, QUICK, type Row, withTempDir, withTempDirAsync } from './measure.js';
+import { bareCopyLoop, commitLoop, RECORD_SIZE, SEGMENT_SIZE } from './loops.js';
 
-const RECORD_SIZE = 128;
 const SYNC_OPS = QUICK ? 500 : 3000;
 const NO_FLUSH_OPS = QUICK ? 200_000 : 1_000_000;
-const SEGMENT_SIZE = 64 * 1024 * 1024;
 
 /** `preallocated`: overwrite a file already written once (no size or block-allocation change to sync). */
 function rawFdatasyncLoop(dir: string, preallocated: boolean): number {
@@ -40,49 +39,6 @@ function rawFdatasyncLoop(dir: string, preallocated: boolean): number {
   });
 }
 
-/** Commits of `rangeCount` ranges of 128 bytes at scattered slots of a working set of `workingSetSize` bytes. */
-function commitLoop(rvm: Rvm, ops: number, rangeCount: number, flush: boolean, restore: boolean, workingSetSize = SEGMENT_SIZE): number {
-  const seg = rvm.map(`seg-${rangeCount}-${flush}-${restore}-${workingSetSize}`, SEGMENT_SIZE);
-  const slots = workingSetSize / RECORD_SIZE;
-  let slot = 0;
-  const options = { flush };
-  const beginOptions = { restore };
-  const rate = medianRate(() => {
-    for (let i = 0; i < ops; i++) {
-      const tx = rvm.begin(beginOptions);
-      for (let r = 0; r < rangeCount; r++) {
-        const offset = ((slot * 7919) % slots) * RECORD_SIZE;
-        slot++;
-        tx.setRange(seg, offset, RECORD_SIZE);
-        seg.bytes.writeUInt32LE(i, offset);
-      }
-      tx.commit(options);
-    }
-    rvm.flush();
-    return ops;
-  });
-  rvm.unmap(seg);
-  return rate;
-}
-
-function bareCopyLoop(ops: number): number {
-  const seg = Buffer.alloc(SEGMENT_SIZE);
-  const log = Buffer.alloc(8 * 1024 * 1024);
-  const slots = SEGMENT_SIZE / RECORD_SIZE;
-  let slot = 0;
-  let pos = 0;
-  return medianRate(() => {
-    for (let i = 0; i < ops; i++) {
-      const offset = ((slot * 7919) % slots) * RECORD_SIZE;
-      slot++;
-      seg.writeUInt32LE(i, offset);
-      if (pos + RECORD_SIZE > log.length) pos = 0;
-      seg.copy(log, pos, offset, offset + RECORD_SIZE);
-      pos += RECORD_SIZE;
-    }
-    return ops;
-  });
-}
 
 function recoveryAndTruncation(dir: string): { recoveryMBs: number; truncationMBs: number; logMB: number } {
   const logSizeMax = 1 << 30;
@@ -364,23 +320,23 @@ if (ONLY === undefined || ONLY === 'commits') withTempDir((dir) => {
   const raw = rawFdatasyncLoop(dir, false);
   const rawOverwrite = rawFdatasyncLoop(dir, true);
   const rvm = Rvm.open(join(dir, 'store'), { logSizeMax: 256 * 1024 * 1024 });
-  const flush1 = commitLoop(rvm, SYNC_OPS, 1, true, true);
+  const flush1 = commitLoop(medianRate, rvm, SYNC_OPS, 1, true, true);
   rows.push({ workload: 'raw append+fdatasync, 200 B', value: raw, unit: 'ops/s' });
   rows.push({ workload: 'raw overwrite+fdatasync, 200 B', value: rawOverwrite, unit: 'ops/s' });
   rows.push({ workload: 'flush commit, 1 x 128 B', value: flush1, unit: 'commits/s', reference: 'raw append', referenceValue: raw, target: '>= 0.9x', met: flush1 / raw >= 0.9 });
   rows.push({ workload: 'flush commit, 1 x 128 B', value: flush1, unit: 'commits/s', reference: 'raw overwrite', referenceValue: rawOverwrite, target: '>= 0.9x', met: flush1 / rawOverwrite >= 0.9 });
-  const bare = bareCopyLoop(NO_FLUSH_OPS);
-  const noFlush1 = commitLoop(rvm, NO_FLUSH_OPS, 1, false, true);
-  const noFlush1nr = commitLoop(rvm, NO_FLUSH_OPS, 1, false, false);
-  const noFlushHot = commitLoop(rvm, NO_FLUSH_OPS, 1, false, true, 1 << 20);
+  const bare = bareCopyLoop(medianRate, NO_FLUSH_OPS);
+  const noFlush1 = commitLoop(medianRate, rvm, NO_FLUSH_OPS, 1, false, true);
+  const noFlush1nr = commitLoop(medianRate, rvm, NO_FLUSH_OPS, 1, false, false);
+  const noFlushHot = commitLoop(medianRate, rvm, NO_FLUSH_OPS, 1, false, true, 1 << 20);
   rows.push({ workload: 'bare copy loop, 128 B', value: bare, unit: 'ops/s' });
   rows.push({ workload: 'no-flush commit, 1 x 128 B, 64 MiB set', value: noFlush1, unit: 'commits/s', reference: 'bare copy', referenceValue: bare, target: '>= 1,000,000/s', met: noFlush1 >= 1_000_000 });
   rows.push({ workload: 'no-flush commit, 1 x 128 B, 1 MiB set', value: noFlushHot, unit: 'commits/s', reference: 'bare copy', referenceValue: bare, target: '>= 1,000,000/s', met: noFlushHot >= 1_000_000 });
   rows.push({ workload: 'no-flush no-restore, 1 x 128 B, 64 MiB', value: noFlush1nr, unit: 'commits/s', reference: 'bare copy', referenceValue: bare, target: '>= 1,000,000/s', met: noFlush1nr >= 1_000_000 });
   for (const ranges of [10, 100]) {
-    const f = commitLoop(rvm, Math.max(100, SYNC_OPS / (ranges / 10) / 2), ranges, true, true);
+    const f = commitLoop(medianRate, rvm, Math.max(100, SYNC_OPS / (ranges / 10) / 2), ranges, true, true);
     rows.push({ workload: `flush commit, ${ranges} x 128 B`, value: f, unit: 'commits/s', reference: 'raw overwrite', referenceValue: rawOverwrite });
-    const n = commitLoop(rvm, NO_FLUSH_OPS / ranges, ranges, false, true);
+    const n = commitLoop(medianRate, rvm, NO_FLUSH_OPS / ranges, ranges, false, true);
     rows.push({ workload: `no-flush commit, ${ranges} x 128 B`, value: n, unit: 'commits/s' });
   }
   rvm.close();
