@@ -25,7 +25,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'commit-without-fdatasync',
     title: 'commit without fdatasync (the log is never synced)',
-    edits: [{ file: 'src/log/redo-log.ts', find: 'const written = this.writtenSequence;\n    this.storage.sync(this.fd);', replace: 'const written = this.writtenSequence;' }],
+    edits: [{ file: 'src/log/redo-log.ts', find: 'const written = this.writtenSequence;\n    this.storage.sync(this.syncFd);', replace: 'const written = this.writtenSequence;' }],
   },
   {
     name: 'commit-returns-before-sync',
