@@ -145,7 +145,8 @@ export class Rvm implements TransactionHost {
   private readonly feed = new CommitFeed();
   private writeChecker: WriteChecker | null = null;
   private groupSyncScheduled = false;
-  private groupSyncInFlight = false;
+  /** Resolved when the group sync in flight calls back (syncLogAsync waits there: one asynchronous log sync at a time). */
+  private readonly groupSyncWaiters: Array<() => void> = [];
   private nextTransactionId = 1;
   // Callbacks made once, so that a group sync allocates no closures.
   private readonly startGroupSyncCallback = (): void => this.startGroupSync();
@@ -608,6 +609,12 @@ export class Rvm implements TransactionHost {
   /** Writes the batch and syncs the log on the thread pool, so that the flushLog() before a slice rarely has to block. */
   private async syncLogAsync(): Promise<void> {
     this.checkWritable();
+    if (this.log.syncAsyncInFlight) {
+      // A group sync is in flight, and the log takes one asynchronous sync
+      // at a time (see RedoLog.syncAsync): wait for it; the caller looks again.
+      await new Promise<void>((resolve) => this.groupSyncWaiters.push(resolve));
+      return;
+    }
     if (!this.log.batch.isEmpty()) this.writeBatch();
     if (this.log.syncedSequence >= this.log.writtenSequence) return;
     await new Promise<void>((resolve, reject) => {
@@ -615,6 +622,8 @@ export class Rvm implements TransactionHost {
         if (error === null) {
           this.counters.syncs++;
           this.becameDurable();
+          // Async commits made meanwhile: their group sync waited for this one.
+          if (this.waiters.pending) this.scheduleGroupSync();
           resolve();
         } else {
           reject(this.poisonWith(error, 'syncing the log'));
@@ -646,14 +655,15 @@ export class Rvm implements TransactionHost {
    * committers resumed by the previous sync join the next batch.
    */
   private scheduleGroupSync(): void {
-    if (this.groupSyncScheduled || this.groupSyncInFlight) return;
+    if (this.groupSyncScheduled || this.log.syncAsyncInFlight) return;
     this.groupSyncScheduled = true;
     setImmediate(this.startGroupSyncCallback);
   }
 
   private startGroupSync(): void {
     this.groupSyncScheduled = false;
-    if (this.closed || this.poison !== null || !this.waiters.pending) return;
+    // A sync of the background truncation in flight schedules this again when it calls back.
+    if (this.closed || this.poison !== null || !this.waiters.pending || this.log.syncAsyncInFlight) return;
     try {
       if (!this.log.batch.isEmpty()) this.writeBatchUnchecked();
     } catch (e) {
@@ -664,12 +674,14 @@ export class Rvm implements TransactionHost {
       this.becameDurable();
       return;
     }
-    this.groupSyncInFlight = true;
     this.log.syncAsync(this.groupSyncDoneCallback);
   }
 
   private groupSyncDone(error: Error | null): void {
-    this.groupSyncInFlight = false;
+    if (this.groupSyncWaiters.length > 0) {
+      for (const resolve of this.groupSyncWaiters) resolve();
+      this.groupSyncWaiters.length = 0;
+    }
     if (this.closed) return; // close() made everything durable or failed every waiter
     if (error !== null) {
       this.poisonWith(error, 'syncing the log');

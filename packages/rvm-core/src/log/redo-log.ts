@@ -55,6 +55,7 @@ export class RedoLog {
    * every record written before it is durable.
    */
   private readonly syncFd: FileHandle;
+  private syncAsyncInFlightFlag = false;
 
   private constructor(
     private readonly storage: Storage,
@@ -179,13 +180,24 @@ export class RedoLog {
     this.syncedSequence = written;
   }
 
+  /** Whether a syncAsync has not called back yet. */
+  get syncAsyncInFlight(): boolean {
+    return this.syncAsyncInFlightFlag;
+  }
+
   /**
    * fdatasync on the thread pool: when `callback(null)` runs, every record
-   * written before this call is durable.
+   * written before this call is durable. One at a time: two fdatasyncs in
+   * flight through `fd` could split a failure between them (Linux reports it
+   * once per file description), and the one that succeeded, if it calls back
+   * first, would report durable the records the other failed to write.
    */
   syncAsync(callback: (error: Error | null) => void): void {
+    assert(!this.syncAsyncInFlightFlag, 'one asynchronous sync of the log at a time');
     const target = this.writtenSequence;
+    this.syncAsyncInFlightFlag = true;
     this.storage.syncAsync(this.fd, (error) => {
+      this.syncAsyncInFlightFlag = false;
       if (error === null && target > this.syncedSequence) this.syncedSequence = target;
       callback(error);
     });
