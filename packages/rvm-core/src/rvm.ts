@@ -133,14 +133,12 @@ export class Rvm implements TransactionHost {
   /** The truncation running in the background, if any (see truncateAsync). */
   private background: Promise<void> | null = null;
   /**
-   * The slice of pages the background truncation wrote and is syncing now
-   * (pages [sliceFirstPage, sliceEndPage) of sliceSegment), or null. Until
-   * that sync is known to have succeeded, a synchronous truncate() must not
-   * count on those pages being on disk (see truncate).
+   * The segment whose slice of pages the background truncation wrote and is
+   * syncing now, or null. Until that sync is known to have succeeded, a
+   * synchronous truncate() must not count on those pages being on disk (see
+   * truncate).
    */
   private sliceSegment: Segment | null = null;
-  private sliceFirstPage = 0;
-  private sliceEndPage = 0;
   private readonly waiters = new DurabilityWaiters();
   private readonly feed = new CommitFeed();
   private writeChecker: WriteChecker | null = null;
@@ -241,9 +239,16 @@ export class Rvm implements TransactionHost {
       this.createSegmentFile(name, path, size);
     }
     let fd: FileHandle;
+    let syncFd: FileHandle;
     try {
       fd = this.storage.open(path, false);
     } catch (e) {
+      throw ioError(e, `opening segment file ${path}`, { segment: name, path });
+    }
+    try {
+      syncFd = this.storage.open(path, false);
+    } catch (e) {
+      safely(() => this.storage.close(fd));
       throw ioError(e, `opening segment file ${path}`, { segment: name, path });
     }
     try {
@@ -256,14 +261,16 @@ export class Rvm implements TransactionHost {
         const length = Math.min(READ_CHUNK_SIZE, stored - pos);
         if (readFully(this.storage, fd, bytes, pos, length, pos) !== length) throw Object.assign(new Error('segment file shorter than its size'), { code: 'EIO' });
       }
-      const segment = new Segment(name, bytes, this.segmentsById.length, fd, this);
+      const segment = new Segment(name, bytes, this.segmentsById.length, fd, syncFd, this);
       this.segmentsById.push(segment);
       this.segmentsByName.set(name, segment);
       this.writeChecker?.track(segment);
-      this.segmentFds.set(name, fd);
+      // Truncation replaying the log writes and syncs through syncFd.
+      this.segmentFds.set(name, syncFd);
       this.logger?.('mapped', { segment: name, size: stored });
       return segment;
     } catch (e) {
+      safely(() => this.storage.close(syncFd));
       safely(() => this.storage.close(fd));
       throw ioError(e, `reading segment file ${path}`, { segment: name, path });
     }
@@ -286,7 +293,8 @@ export class Rvm implements TransactionHost {
     this.segmentsById[segment.id] = undefined;
     this.segmentsByName.delete(segment.name);
     this.segmentFds.delete(segment.name);
-    // The fd is released even when close reports an error; nothing was left unsynced in it.
+    // The fds are released even when close reports an error; nothing was left unsynced in them.
+    safely(() => this.storage.close(segment.syncFd));
     safely(() => this.storage.close(segment.fd));
     this.logger?.('unmapped', { segment: segment.name });
   }
@@ -309,7 +317,7 @@ export class Rvm implements TransactionHost {
     old.copy(bytes, 0);
     try {
       this.storage.resize(segment.fd, size);
-      this.storage.sync(segment.fd);
+      this.storage.sync(segment.syncFd);
     } catch (e) {
       throw this.poisonWith(e, `growing segment "${segment.name}"`);
     }
@@ -558,7 +566,6 @@ export class Rvm implements TransactionHost {
           // crash could keep part of a commit the log does not have.
           this.flushLog();
           const before = this.pageWriter.bytesWritten;
-          const firstPage = page;
           try {
             // Small slices only matter to a commit waiting for the log on
             // disk; while none has since the last slice, slices are larger
@@ -577,8 +584,6 @@ export class Rvm implements TransactionHost {
           // flush waits for every write in flight).
           if (this.pageWriter.bytesWritten > before) {
             this.sliceSegment = segment;
-            this.sliceFirstPage = firstPage;
-            this.sliceEndPage = page >= 0 ? page : segment._dirty.flags.length;
             try {
               await this.syncSegmentAsync(segment);
             } finally {
@@ -738,16 +743,16 @@ export class Rvm implements TransactionHost {
         // Every logged change is in memory: write the dirty pages, sync, reset.
         // A slice the background truncation is still syncing may not be on
         // disk (its fdatasync may yet fail, and the kernel then drops the
-        // pages): its pages are written and synced again here, or the log
-        // reset below could lose them.
-        const slice = this.sliceSegment;
-        if (slice !== null && slice._mapped) slice._dirty.mark(this.sliceFirstPage * PAGE_SIZE, Math.min(this.sliceEndPage * PAGE_SIZE, slice.size));
+        // pages): its segment is synced here too, even with no dirty page
+        // left. Through syncFd that sync reports the slice's failure even
+        // when the slice's own fdatasync reports it as well, so the log reset
+        // below never counts on pages that were lost.
         const writer = this.pageWriter;
         const before = writer.bytesWritten;
         for (const segment of this.segmentsByName.values()) {
-          if (!segment._dirty.any) continue;
+          if (!segment._dirty.any && segment !== this.sliceSegment) continue;
           writer.write(segment, this.openTransactions, 0, Infinity);
-          this.storage.sync(segment.fd);
+          this.storage.sync(segment.syncFd);
         }
         this.log.reset();
         bytesWritten = writer.bytesWritten - before;
@@ -812,7 +817,7 @@ export class Rvm implements TransactionHost {
     }
     if (this.log.syncedSequence > this.log.writtenSequence || this.log.writtenSequence >= this.log.nextSequence) problems.push('log sequences out of order');
     for (const [name, segment] of this.segmentsByName) {
-      if (!segment._mapped || segment.name !== name || this.segmentFds.get(name) !== segment.fd) problems.push(`segment ${name} bookkeeping`);
+      if (!segment._mapped || segment.name !== name || this.segmentFds.get(name) !== segment.syncFd) problems.push(`segment ${name} bookkeeping`);
     }
     return problems;
   }
@@ -839,6 +844,7 @@ export class Rvm implements TransactionHost {
     for (const segment of this.segmentsByName.values()) {
       segment._mapped = false;
       this.segmentsById[segment.id] = undefined;
+      safely(() => this.storage.close(segment.syncFd));
       safely(() => this.storage.close(segment.fd));
     }
     this.segmentsByName.clear();
