@@ -642,7 +642,8 @@ export class Rvm implements TransactionHost {
    * meanwhile: the kernel may have dropped the pages the slice wrote. Only
    * EBADF from a file that unmap closed under the sync is benign: its
    * changes are still in the log, and the next truncation replays them. After
-   * close() the log holds every commit durably, so nothing is lost either.
+   * close() the log holds every commit durably, so nothing is lost either,
+   * and close() reported the failure already (through the segment's syncFd).
    */
   private syncSegmentAsync(segment: Segment): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -832,6 +833,12 @@ export class Rvm implements TransactionHost {
     if (this.poison === null) {
       try {
         this.flushLog();
+        // A background slice whose sync is in flight: its callback will find
+        // the store closed. Nothing is lost if that sync fails (the log, now
+        // durable, holds the slice's changes), but the failure must not go
+        // unreported: the segment's other description reports it here.
+        const slice = this.sliceSegment;
+        if (slice !== null && slice._mapped) this.syncSegment(slice);
       } catch (e) {
         failure = e;
       }
@@ -890,6 +897,15 @@ export class Rvm implements TransactionHost {
       throw this.poisonWith(e, 'writing the log');
     }
     this.becameDurable();
+  }
+
+  /** Syncs a segment file through its second description (see Segment.syncFd). */
+  private syncSegment(segment: Segment): void {
+    try {
+      this.storage.sync(segment.syncFd);
+    } catch (e) {
+      throw this.poisonWith(e, `syncing segment "${segment.name}"`);
+    }
   }
 
   private writeBatch(): void {
