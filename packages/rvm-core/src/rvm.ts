@@ -293,6 +293,12 @@ export class Rvm implements TransactionHost {
     this.segmentsById[segment.id] = undefined;
     this.segmentsByName.delete(segment.name);
     this.segmentFds.delete(segment.name);
+    // A background slice of this segment whose sync is in flight: learn its
+    // outcome through syncFd before closing it, or a close() of the store
+    // before that sync's callback would leave a failure unreported. Nothing
+    // is lost either way (the log holds the slice's changes); a failure
+    // poisons the instance, and the next call reports it.
+    if (segment === this.sliceSegment) safely(() => this.syncSegment(segment));
     // The fds are released even when close reports an error; nothing was left unsynced in them.
     safely(() => this.storage.close(segment.syncFd));
     safely(() => this.storage.close(segment.fd));

@@ -179,4 +179,30 @@ describe('background truncation slices', () => {
     for (let page = 0; page < 8; page++) expect(s.bytes.readDoubleLE(page * PAGE_SIZE), `page ${page}`).toBe(page + 1);
     again.close();
   });
+
+  it('unmap() while a failed slice sync of its segment is in flight poisons, even when close() follows at once', async () => {
+    const storage = new SimStorage();
+    const rvm = Rvm.open('/store', { storage, logSizeMax: 1 << 30, truncationSliceSize: 2 * PAGE_SIZE });
+    const seg = rvm.map('s', 8 * PAGE_SIZE);
+    for (let page = 0; page < 8; page++) {
+      const tx = rvm.begin();
+      tx.setRange(seg, page * PAGE_SIZE, 8);
+      seg.bytes.writeDoubleLE(page + 1, page * PAGE_SIZE);
+      tx.commit({ flush: true });
+    }
+    storage.injectFault({ op: 'sync', path: '/store/s.seg', kind: 'EIO', persistent: false });
+    const truncation = rvm.truncateAsync();
+    const settled = truncation.catch(() => undefined);
+    while (storage.faultCount === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(rvm.query().poisoned).toBe(false);
+    rvm.unmap(seg);
+    expect(rvm.query().poisoned).toBe(true);
+    rvm.close();
+    await settled;
+    storage.crash(1, 'dropAll');
+    const again = Rvm.open('/store', { storage });
+    const s = again.map('s');
+    for (let page = 0; page < 8; page++) expect(s.bytes.readDoubleLE(page * PAGE_SIZE), `page ${page}`).toBe(page + 1);
+    again.close();
+  });
 });
