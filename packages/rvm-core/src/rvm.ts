@@ -133,19 +133,18 @@ export class Rvm implements TransactionHost {
   /** The truncation running in the background, if any (see truncateAsync). */
   private background: Promise<void> | null = null;
   /**
-   * The slice of pages the background truncation wrote and is syncing now
-   * (pages [sliceFirstPage, sliceEndPage) of sliceSegment), or null. Until
-   * that sync is known to have succeeded, a synchronous truncate() must not
-   * count on those pages being on disk (see truncate).
+   * The segment whose slice of pages the background truncation wrote and is
+   * syncing now, or null. Until that sync is known to have succeeded, a
+   * synchronous truncate() must not count on those pages being on disk (see
+   * truncate).
    */
   private sliceSegment: Segment | null = null;
-  private sliceFirstPage = 0;
-  private sliceEndPage = 0;
   private readonly waiters = new DurabilityWaiters();
   private readonly feed = new CommitFeed();
   private writeChecker: WriteChecker | null = null;
   private groupSyncScheduled = false;
-  private groupSyncInFlight = false;
+  /** Resolved when the group sync in flight calls back (syncLogAsync waits there: one asynchronous log sync at a time). */
+  private readonly groupSyncWaiters: Array<() => void> = [];
   private nextTransactionId = 1;
   // Callbacks made once, so that a group sync allocates no closures.
   private readonly startGroupSyncCallback = (): void => this.startGroupSync();
@@ -240,9 +239,16 @@ export class Rvm implements TransactionHost {
       this.createSegmentFile(name, path, size);
     }
     let fd: FileHandle;
+    let syncFd: FileHandle;
     try {
       fd = this.storage.open(path, false);
     } catch (e) {
+      throw ioError(e, `opening segment file ${path}`, { segment: name, path });
+    }
+    try {
+      syncFd = this.storage.open(path, false);
+    } catch (e) {
+      safely(() => this.storage.close(fd));
       throw ioError(e, `opening segment file ${path}`, { segment: name, path });
     }
     try {
@@ -255,14 +261,16 @@ export class Rvm implements TransactionHost {
         const length = Math.min(READ_CHUNK_SIZE, stored - pos);
         if (readFully(this.storage, fd, bytes, pos, length, pos) !== length) throw Object.assign(new Error('segment file shorter than its size'), { code: 'EIO' });
       }
-      const segment = new Segment(name, bytes, this.segmentsById.length, fd, this);
+      const segment = new Segment(name, bytes, this.segmentsById.length, fd, syncFd, this);
       this.segmentsById.push(segment);
       this.segmentsByName.set(name, segment);
       this.writeChecker?.track(segment);
-      this.segmentFds.set(name, fd);
+      // Truncation replaying the log writes and syncs through syncFd.
+      this.segmentFds.set(name, syncFd);
       this.logger?.('mapped', { segment: name, size: stored });
       return segment;
     } catch (e) {
+      safely(() => this.storage.close(syncFd));
       safely(() => this.storage.close(fd));
       throw ioError(e, `reading segment file ${path}`, { segment: name, path });
     }
@@ -285,7 +293,14 @@ export class Rvm implements TransactionHost {
     this.segmentsById[segment.id] = undefined;
     this.segmentsByName.delete(segment.name);
     this.segmentFds.delete(segment.name);
-    // The fd is released even when close reports an error; nothing was left unsynced in it.
+    // A background slice of this segment whose sync is in flight: learn its
+    // outcome through syncFd before closing it, or a close() of the store
+    // before that sync's callback would leave a failure unreported. Nothing
+    // is lost either way (the log holds the slice's changes); a failure
+    // poisons the instance, and the next call reports it.
+    if (segment === this.sliceSegment) safely(() => this.syncSegment(segment));
+    // The fds are released even when close reports an error; nothing was left unsynced in them.
+    safely(() => this.storage.close(segment.syncFd));
     safely(() => this.storage.close(segment.fd));
     this.logger?.('unmapped', { segment: segment.name });
   }
@@ -308,7 +323,7 @@ export class Rvm implements TransactionHost {
     old.copy(bytes, 0);
     try {
       this.storage.resize(segment.fd, size);
-      this.storage.sync(segment.fd);
+      this.storage.sync(segment.syncFd);
     } catch (e) {
       throw this.poisonWith(e, `growing segment "${segment.name}"`);
     }
@@ -557,7 +572,6 @@ export class Rvm implements TransactionHost {
           // crash could keep part of a commit the log does not have.
           this.flushLog();
           const before = this.pageWriter.bytesWritten;
-          const firstPage = page;
           try {
             // Small slices only matter to a commit waiting for the log on
             // disk; while none has since the last slice, slices are larger
@@ -576,8 +590,6 @@ export class Rvm implements TransactionHost {
           // flush waits for every write in flight).
           if (this.pageWriter.bytesWritten > before) {
             this.sliceSegment = segment;
-            this.sliceFirstPage = firstPage;
-            this.sliceEndPage = page >= 0 ? page : segment._dirty.flags.length;
             try {
               await this.syncSegmentAsync(segment);
             } finally {
@@ -608,6 +620,12 @@ export class Rvm implements TransactionHost {
   /** Writes the batch and syncs the log on the thread pool, so that the flushLog() before a slice rarely has to block. */
   private async syncLogAsync(): Promise<void> {
     this.checkWritable();
+    if (this.log.syncAsyncInFlight) {
+      // A group sync is in flight, and the log takes one asynchronous sync
+      // at a time (see RedoLog.syncAsync): wait for it; the caller looks again.
+      await new Promise<void>((resolve) => this.groupSyncWaiters.push(resolve));
+      return;
+    }
     if (!this.log.batch.isEmpty()) this.writeBatch();
     if (this.log.syncedSequence >= this.log.writtenSequence) return;
     await new Promise<void>((resolve, reject) => {
@@ -615,6 +633,8 @@ export class Rvm implements TransactionHost {
         if (error === null) {
           this.counters.syncs++;
           this.becameDurable();
+          // Async commits made meanwhile: their group sync waited for this one.
+          if (this.waiters.pending) this.scheduleGroupSync();
           resolve();
         } else {
           reject(this.poisonWith(error, 'syncing the log'));
@@ -628,7 +648,8 @@ export class Rvm implements TransactionHost {
    * meanwhile: the kernel may have dropped the pages the slice wrote. Only
    * EBADF from a file that unmap closed under the sync is benign: its
    * changes are still in the log, and the next truncation replays them. After
-   * close() the log holds every commit durably, so nothing is lost either.
+   * close() the log holds every commit durably, so nothing is lost either,
+   * and close() reported the failure already (through the segment's syncFd).
    */
   private syncSegmentAsync(segment: Segment): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -646,14 +667,15 @@ export class Rvm implements TransactionHost {
    * committers resumed by the previous sync join the next batch.
    */
   private scheduleGroupSync(): void {
-    if (this.groupSyncScheduled || this.groupSyncInFlight) return;
+    if (this.groupSyncScheduled || this.log.syncAsyncInFlight) return;
     this.groupSyncScheduled = true;
     setImmediate(this.startGroupSyncCallback);
   }
 
   private startGroupSync(): void {
     this.groupSyncScheduled = false;
-    if (this.closed || this.poison !== null || !this.waiters.pending) return;
+    // A sync of the background truncation in flight schedules this again when it calls back.
+    if (this.closed || this.poison !== null || !this.waiters.pending || this.log.syncAsyncInFlight) return;
     try {
       if (!this.log.batch.isEmpty()) this.writeBatchUnchecked();
     } catch (e) {
@@ -664,12 +686,14 @@ export class Rvm implements TransactionHost {
       this.becameDurable();
       return;
     }
-    this.groupSyncInFlight = true;
     this.log.syncAsync(this.groupSyncDoneCallback);
   }
 
   private groupSyncDone(error: Error | null): void {
-    this.groupSyncInFlight = false;
+    if (this.groupSyncWaiters.length > 0) {
+      for (const resolve of this.groupSyncWaiters) resolve();
+      this.groupSyncWaiters.length = 0;
+    }
     if (this.closed) return; // close() made everything durable or failed every waiter
     if (error !== null) {
       this.poisonWith(error, 'syncing the log');
@@ -726,16 +750,16 @@ export class Rvm implements TransactionHost {
         // Every logged change is in memory: write the dirty pages, sync, reset.
         // A slice the background truncation is still syncing may not be on
         // disk (its fdatasync may yet fail, and the kernel then drops the
-        // pages): its pages are written and synced again here, or the log
-        // reset below could lose them.
-        const slice = this.sliceSegment;
-        if (slice !== null && slice._mapped) slice._dirty.mark(this.sliceFirstPage * PAGE_SIZE, Math.min(this.sliceEndPage * PAGE_SIZE, slice.size));
+        // pages): its segment is synced here too, even with no dirty page
+        // left. Through syncFd that sync reports the slice's failure even
+        // when the slice's own fdatasync reports it as well, so the log reset
+        // below never counts on pages that were lost.
         const writer = this.pageWriter;
         const before = writer.bytesWritten;
         for (const segment of this.segmentsByName.values()) {
-          if (!segment._dirty.any) continue;
+          if (!segment._dirty.any && segment !== this.sliceSegment) continue;
           writer.write(segment, this.openTransactions, 0, Infinity);
-          this.storage.sync(segment.fd);
+          this.storage.sync(segment.syncFd);
         }
         this.log.reset();
         bytesWritten = writer.bytesWritten - before;
@@ -800,7 +824,7 @@ export class Rvm implements TransactionHost {
     }
     if (this.log.syncedSequence > this.log.writtenSequence || this.log.writtenSequence >= this.log.nextSequence) problems.push('log sequences out of order');
     for (const [name, segment] of this.segmentsByName) {
-      if (!segment._mapped || segment.name !== name || this.segmentFds.get(name) !== segment.fd) problems.push(`segment ${name} bookkeeping`);
+      if (!segment._mapped || segment.name !== name || this.segmentFds.get(name) !== segment.syncFd) problems.push(`segment ${name} bookkeeping`);
     }
     return problems;
   }
@@ -815,6 +839,12 @@ export class Rvm implements TransactionHost {
     if (this.poison === null) {
       try {
         this.flushLog();
+        // A background slice whose sync is in flight: its callback will find
+        // the store closed. Nothing is lost if that sync fails (the log, now
+        // durable, holds the slice's changes), but the failure must not go
+        // unreported: the segment's other description reports it here.
+        const slice = this.sliceSegment;
+        if (slice !== null && slice._mapped) this.syncSegment(slice);
       } catch (e) {
         failure = e;
       }
@@ -827,6 +857,7 @@ export class Rvm implements TransactionHost {
     for (const segment of this.segmentsByName.values()) {
       segment._mapped = false;
       this.segmentsById[segment.id] = undefined;
+      safely(() => this.storage.close(segment.syncFd));
       safely(() => this.storage.close(segment.fd));
     }
     this.segmentsByName.clear();
@@ -872,6 +903,15 @@ export class Rvm implements TransactionHost {
       throw this.poisonWith(e, 'writing the log');
     }
     this.becameDurable();
+  }
+
+  /** Syncs a segment file through its second description (see Segment.syncFd). */
+  private syncSegment(segment: Segment): void {
+    try {
+      this.storage.sync(segment.syncFd);
+    } catch (e) {
+      throw this.poisonWith(e, `syncing segment "${segment.name}"`);
+    }
   }
 
   private writeBatch(): void {

@@ -140,11 +140,65 @@ describe('background truncation slices', () => {
     while (storage.faultCount === 0) await new Promise((resolve) => setImmediate(resolve));
     // The slice's sync failed but its callback has not run: the instance does not know yet.
     expect(rvm.query().poisoned).toBe(false);
-    rvm.truncate();
-    expect(rvm.query().logSize).toBe(0);
+    const logSize = rvm.query().logSize;
+    // truncate() syncs the segment through its other file description, which
+    // reports the slice's failure: the log, which holds the lost pages' changes, is kept.
+    expect(() => rvm.truncate()).toThrow(expect.objectContaining({ code: 'IO_ERROR' }));
+    expect(rvm.query().logSize).toBe(logSize);
     await expect(truncation).rejects.toMatchObject({ code: 'IO_ERROR' });
     expect(rvm.query().poisoned).toBe(true);
     rvm.close();
+    storage.crash(1, 'dropAll');
+    const again = Rvm.open('/store', { storage });
+    const s = again.map('s');
+    for (let page = 0; page < 8; page++) expect(s.bytes.readDoubleLE(page * PAGE_SIZE), `page ${page}`).toBe(page + 1);
+    again.close();
+  });
+
+  it('close() while a failed slice sync is in flight reports the failure and loses nothing', async () => {
+    const storage = new SimStorage();
+    const rvm = Rvm.open('/store', { storage, logSizeMax: 1 << 30, truncationSliceSize: 2 * PAGE_SIZE });
+    const seg = rvm.map('s', 8 * PAGE_SIZE);
+    for (let page = 0; page < 8; page++) {
+      const tx = rvm.begin();
+      tx.setRange(seg, page * PAGE_SIZE, 8);
+      seg.bytes.writeDoubleLE(page + 1, page * PAGE_SIZE);
+      tx.commit({ flush: false });
+    }
+    storage.injectFault({ op: 'sync', path: '/store/s.seg', kind: 'EIO', persistent: false });
+    const truncation = rvm.truncateAsync();
+    const settled = truncation.catch(() => undefined);
+    while (storage.faultCount === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(rvm.query().poisoned).toBe(false);
+    // The slice's callback will find the store closed; close() itself reports the failure.
+    expect(() => rvm.close()).toThrow(expect.objectContaining({ code: 'IO_ERROR' }));
+    await settled;
+    storage.crash(1, 'dropAll');
+    const again = Rvm.open('/store', { storage });
+    const s = again.map('s');
+    for (let page = 0; page < 8; page++) expect(s.bytes.readDoubleLE(page * PAGE_SIZE), `page ${page}`).toBe(page + 1);
+    again.close();
+  });
+
+  it('unmap() while a failed slice sync of its segment is in flight poisons, even when close() follows at once', async () => {
+    const storage = new SimStorage();
+    const rvm = Rvm.open('/store', { storage, logSizeMax: 1 << 30, truncationSliceSize: 2 * PAGE_SIZE });
+    const seg = rvm.map('s', 8 * PAGE_SIZE);
+    for (let page = 0; page < 8; page++) {
+      const tx = rvm.begin();
+      tx.setRange(seg, page * PAGE_SIZE, 8);
+      seg.bytes.writeDoubleLE(page + 1, page * PAGE_SIZE);
+      tx.commit({ flush: true });
+    }
+    storage.injectFault({ op: 'sync', path: '/store/s.seg', kind: 'EIO', persistent: false });
+    const truncation = rvm.truncateAsync();
+    const settled = truncation.catch(() => undefined);
+    while (storage.faultCount === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(rvm.query().poisoned).toBe(false);
+    rvm.unmap(seg);
+    expect(rvm.query().poisoned).toBe(true);
+    rvm.close();
+    await settled;
     storage.crash(1, 'dropAll');
     const again = Rvm.open('/store', { storage });
     const s = again.map('s');

@@ -319,6 +319,25 @@ describe('crash: what survives', () => {
     expect([...s.fileBytes('d/f')]).toEqual([1, 1, 1, 7]);
     s.verify();
   });
+
+  it('a failed sync is reported once to every fd opened before it, not to one opened after', () => {
+    const s = new SimStorage();
+    durableFile(s, 'd', 'f', bytesOf(4, 1));
+    const failing = s.open('d/f', false);
+    const other = s.open('d/f', false);
+    s.write(failing, bytesOf(2, 5), 0, 2, 0);
+    s.injectFault({ opIndex: s.opCount, kind: 'EIO', persistent: false });
+    expect(codeOf(() => s.sync(failing))).toBe('EIO');
+    const later = s.open('d/f', false);
+    s.write(failing, bytesOf(1, 7), 0, 1, 3);
+    // The other fd reports the failure once, after making the later write durable.
+    expect(codeOf(() => s.sync(other))).toBe('EIO');
+    expect([...s.fileBytes('d/f', 'durable')]).toEqual([1, 1, 1, 7]);
+    s.sync(other);
+    s.sync(failing);
+    s.sync(later);
+    s.verify();
+  });
 });
 
 describe('crash points', () => {

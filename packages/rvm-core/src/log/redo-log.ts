@@ -7,6 +7,8 @@
  * - Records of the current generation occupy [LOG_RECORDS_OFFSET, tail) without gaps.
  * - A record is written only after the header of its generation was synced.
  * - durableSequence in a record is syncedSequence at the time it is written.
+ * - Synchronous syncs go through `syncFd`, asynchronous ones through `fd`
+ *   (see syncFd for why).
  */
 import { randomBytes } from 'node:crypto';
 import { RvmError, assert } from '../errors.js';
@@ -37,12 +39,32 @@ export class RedoLog {
   writtenSequence: number;
   syncedSequence: number;
 
+  /**
+   * A second open file description of the log, through which every
+   * synchronous sync (sync, reset) goes, while syncAsync (on the thread pool)
+   * uses `fd`. Why: when writeback fails, Linux reports the error once to
+   * each open file description and marks the pages clean, so a later fsync
+   * succeeds without writing them. Were both kinds of sync issued through one
+   * description, an asynchronous sync in flight could take the error of
+   * records it failed to write while a synchronous sync (a flush commit,
+   * flush, truncate, close) returns success without writing them: they would
+   * be reported durable, and so would the later records, which recovery never
+   * reaches because it stops at the first missing one.
+   * Through its own description a synchronous sync reports every failure
+   * since its previous sync, whichever sync met it, so its success means that
+   * every record written before it is durable.
+   */
+  private readonly syncFd: FileHandle;
+  private syncAsyncInFlightFlag = false;
+
   private constructor(
     private readonly storage: Storage,
     readonly fd: FileHandle,
     readonly path: string,
     public header: LogHeader,
   ) {
+    // Opened before any record of this instance is written, so no failure to write one can precede it.
+    this.syncFd = storage.open(path, false);
     this.nextSequence = header.startSequence;
     this.writtenSequence = header.startSequence - 1;
     this.syncedSequence = header.startSequence - 1;
@@ -58,7 +80,12 @@ export class RedoLog {
     encodeLogHeader(area.subarray(LOG_HEADER_SLOT_SIZE), header);
     writeFully(storage, fd, area, 0, LOG_RECORDS_OFFSET, 0);
     storage.sync(fd);
-    return new RedoLog(storage, fd, path, header);
+    try {
+      return new RedoLog(storage, fd, path, header);
+    } catch (e) {
+      storage.close(fd);
+      throw e;
+    }
   }
 
   /**
@@ -149,17 +176,28 @@ export class RedoLog {
   /** fdatasync of the log: every record written so far is durable. */
   sync(): void {
     const written = this.writtenSequence;
-    this.storage.sync(this.fd);
+    this.storage.sync(this.syncFd);
     this.syncedSequence = written;
+  }
+
+  /** Whether a syncAsync has not called back yet. */
+  get syncAsyncInFlight(): boolean {
+    return this.syncAsyncInFlightFlag;
   }
 
   /**
    * fdatasync on the thread pool: when `callback(null)` runs, every record
-   * written before this call is durable.
+   * written before this call is durable. One at a time: two fdatasyncs in
+   * flight through `fd` could split a failure between them (Linux reports it
+   * once per file description), and the one that succeeded, if it calls back
+   * first, would report durable the records the other failed to write.
    */
   syncAsync(callback: (error: Error | null) => void): void {
+    assert(!this.syncAsyncInFlightFlag, 'one asynchronous sync of the log at a time');
     const target = this.writtenSequence;
+    this.syncAsyncInFlightFlag = true;
     this.storage.syncAsync(this.fd, (error) => {
+      this.syncAsyncInFlightFlag = false;
       if (error === null && target > this.syncedSequence) this.syncedSequence = target;
       callback(error);
     });
@@ -182,15 +220,20 @@ export class RedoLog {
     };
     encodeLogHeader(this.headerBuf, header);
     writeFully(this.storage, this.fd, this.headerBuf, 0, LOG_HEADER_SLOT_SIZE, header.slot * LOG_HEADER_SLOT_SIZE);
-    this.storage.sync(this.fd);
+    this.storage.sync(this.syncFd);
     this.header = header;
     this.tail = LOG_RECORDS_OFFSET;
     this.writtenSequence = this.nextSequence - 1;
     this.syncedSequence = this.nextSequence - 1;
   }
 
+  /** Closes both descriptors, `fd` even when closing `syncFd` fails. */
   close(): void {
-    this.storage.close(this.fd);
+    try {
+      this.storage.close(this.syncFd);
+    } finally {
+      this.storage.close(this.fd);
+    }
   }
 }
 

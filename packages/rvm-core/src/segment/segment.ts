@@ -21,7 +21,14 @@ export class Segment {
     readonly name: string,
     bytes: Buffer,
     /** @internal Unique per Rvm instance; never reused. */ readonly id: number,
-    /** @internal */ readonly fd: FileHandle,
+    /** @internal Writes, and syncs on the thread pool (background truncation). */ readonly fd: FileHandle,
+    /**
+     * @internal A second open file description of the segment file, through
+     * which every synchronous sync goes (truncate, grow), for the reason
+     * RedoLog.syncFd gives: it reports a failed sync of a background slice
+     * that `fd` may have reported to the slice alone.
+     */
+    readonly syncFd: FileHandle,
     /** @internal The Rvm that mapped it. */ readonly owner: object,
   ) {
     this._bytes = bytes;

@@ -53,7 +53,8 @@
  *
  * GUARANTEES no crash violates (the contract of storage.ts):
  * - When `sync(fd)` returns, the file's bytes and size at that moment survive
- *   (under whatever name the directory state after the crash gives it).
+ *   (under whatever name the directory state after the crash gives it),
+ *   except operations an earlier failed sync discarded (see FAILED SYNC).
  * - When `syncDir(dir)` returns, every entry operation issued so far that
  *   touches `dir` survives, together with the earlier operations on the same
  *   names it builds on (the create of a file later renamed into `dir`). A
@@ -79,6 +80,14 @@
  * successful `sync` makes only later operations durable, and no crash mode,
  * not even 'keepAll', brings them back. A failed `syncDir` has no effect: its
  * operations stay pending.
+ * Since Linux 4.13 the error is recorded per inode (errseq_t) and reported
+ * once to each open file description: to the fsync that failed, and to the
+ * next fsync through every other description opened before the failure.
+ * The simulator does the same: a `sync` through another fd of the file,
+ * opened before the failure, makes the pending operations durable and then
+ * throws EIO once. An fd opened after the failure does not see it (in the
+ * simulator every failure is reported to the sync that failed, and Linux
+ * samples an error already reported as seen).
  *
  * FAULTS (`injectFault`). 'EIO' and 'ENOSPC' throw before the operation does
  * anything (except `close`, which releases the fd first, as Linux does);
@@ -316,6 +325,8 @@ interface Inode {
   pending: FileOp[];
   /** A sync failed since the last crash: some operations in `current` will never be durable. */
   syncFailed: boolean;
+  /** Failed syncs so far (Linux's errseq_t); each open fd reports the ones after `syncErrorsSeen` once. */
+  syncErrorCount: number;
 }
 
 interface Dir {
@@ -344,6 +355,8 @@ interface OpenFile {
   inode: Inode;
   /** The normalised path it was opened with (for fault matching). */
   path: string;
+  /** The inode's syncErrorCount this fd has reported (or that was current when it was opened). */
+  syncErrorsSeen: number;
 }
 
 interface ArmedCrash {
@@ -443,10 +456,17 @@ export class SimStorage implements Storage {
       // Linux marks the pages clean after a failed writeback: this data may never reach the disk.
       inode.pending = [];
       inode.syncFailed = true;
+      inode.syncErrorCount++;
+      file.syncErrorsSeen = inode.syncErrorCount;
       throw this.faultError(gate, 'sync', file.path);
     }
     for (const op of inode.pending) applyFileOp(inode.durable, op);
     inode.pending = [];
+    // A failure reported through another fd is reported through this one too, once.
+    if (file.syncErrorsSeen < inode.syncErrorCount) {
+      file.syncErrorsSeen = inode.syncErrorCount;
+      throw new SimStorageError('EIO', 'sync', file.path);
+    }
   }
 
   /**
@@ -652,7 +672,7 @@ export class SimStorage implements Storage {
     const mapInode = (inode: Inode): Inode => {
       let mapped = inodes.get(inode);
       if (mapped === undefined) {
-        mapped = { id: inode.id, current: inode.current.copy(), durable: inode.durable.copy(), pending: inode.pending.slice(), syncFailed: inode.syncFailed };
+        mapped = { id: inode.id, current: inode.current.copy(), durable: inode.durable.copy(), pending: inode.pending.slice(), syncFailed: inode.syncFailed, syncErrorCount: inode.syncErrorCount };
         inodes.set(inode, mapped);
       }
       return mapped;
@@ -666,7 +686,7 @@ export class SimStorage implements Storage {
       });
     }
     copy.dirOps = this.dirOps.map((op) => ({ ...op, inode: mapInode(op.inode), replaced: op.replaced === undefined ? undefined : mapInode(op.replaced) }));
-    for (const [fd, file] of this.fds) copy.fds.set(fd, { inode: mapInode(file.inode), path: file.path });
+    for (const [fd, file] of this.fds) copy.fds.set(fd, { inode: mapInode(file.inode), path: file.path, syncErrorsSeen: file.syncErrorsSeen });
     copy.locks = new Map(this.locks);
     copy.faults = this.faults.map((fault) => ({ spec: { ...fault.spec }, pathKey: fault.pathKey }));
     copy.armed = this.armed === null ? null : { ...this.armed };
@@ -774,12 +794,12 @@ export class SimStorage implements Storage {
     let inode = dir.entries.get(name);
     if (inode === undefined) {
       if (!create) throw new SimStorageError('ENOENT', 'open', key);
-      inode = { id: this.inodeIdNext++, current: new Bytes(), durable: new Bytes(), pending: [], syncFailed: false };
+      inode = { id: this.inodeIdNext++, current: new Bytes(), durable: new Bytes(), pending: [], syncFailed: false, syncErrorCount: 0 };
       dir.entries.set(name, inode);
       this.dirOps.push({ kind: 'create', inode, keys: [key], dirKeys: [parentKey], names: [name], replaced: undefined });
     }
     const fd = this.fdNext++;
-    this.fds.set(fd, { inode, path: key });
+    this.fds.set(fd, { inode, path: key, syncErrorsSeen: inode.syncErrorCount });
     return fd;
   }
 

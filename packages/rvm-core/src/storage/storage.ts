@@ -7,7 +7,10 @@
  * - `write` and `resize` are buffered: after a crash each one that was not
  *   followed by a `sync` of its file may be kept, lost, or (write only) torn at
  *   512-byte sector granularity.
- * - `sync(fd)` is fdatasync: when it returns, the file's bytes and size are durable.
+ * - `sync(fd)` is fdatasync: when it returns, the file's bytes and size are durable,
+ *   except data an earlier failed sync of the file lost: Linux reports a failed
+ *   writeback once to each open file description and marks the pages clean,
+ *   so a later sync through the same fd can succeed without writing them.
  * - `create`/`rename`/`remove` of a directory entry are durable only after
  *   `syncDir` of the directory that holds it.
  * - Errors are thrown as objects with an errno-style string `code`

@@ -25,7 +25,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'commit-without-fdatasync',
     title: 'commit without fdatasync (the log is never synced)',
-    edits: [{ file: 'src/log/redo-log.ts', find: 'const written = this.writtenSequence;\n    this.storage.sync(this.fd);', replace: 'const written = this.writtenSequence;' }],
+    edits: [{ file: 'src/log/redo-log.ts', find: 'const written = this.writtenSequence;\n    this.storage.sync(this.syncFd);', replace: 'const written = this.writtenSequence;' }],
   },
   {
     name: 'commit-returns-before-sync',
@@ -40,7 +40,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'reset-before-segment-sync',
     title: 'log reset before the segment files are synced in truncation',
-    edits: [{ file: 'src/rvm.ts', find: '          this.storage.sync(segment.fd);\n        }\n        this.log.reset();', replace: '        }\n        this.log.reset();\n        for (const segment of this.segmentsByName.values()) this.storage.sync(segment.fd);' }],
+    edits: [{ file: 'src/rvm.ts', find: '          this.storage.sync(segment.syncFd);\n        }\n        this.log.reset();', replace: '        }\n        this.log.reset();\n        for (const segment of this.segmentsByName.values()) this.storage.sync(segment.syncFd);' }],
   },
   {
     name: 'replay-past-bad-checksum',
