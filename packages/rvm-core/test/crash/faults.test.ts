@@ -88,6 +88,10 @@ async function runWithFault(workload: Workload, fault: FaultCase): Promise<void>
     if (!FAILURE_CODES.has(e.code) && !lockStuck) throw new Error(`a fault surfaced as ${e.code}`, { cause: e });
     failure = e;
   }
+  // A failed sync on the thread pool reports to its callback on a later turn:
+  // let that turn come before asking whether the instance knows (a call that
+  // failed first, say an exists() under the same persistent fault, cannot).
+  await new Promise((resolve) => setImmediate(resolve));
   storage.clearFaults();
   if (storage.faultCount === 0) throw new Error('the fault never fired: the run differs from the fault-free one');
   // A short write that is retried to completion is no failure; any other fault of a writing call is.
