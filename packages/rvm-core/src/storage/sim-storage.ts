@@ -481,8 +481,15 @@ export class SimStorage implements Storage {
     } catch (e) {
       error = e as Error;
     }
-    setImmediate(callback, error);
+    this.asyncInFlight++;
+    setImmediate(() => {
+      this.asyncInFlight--;
+      callback(error);
+    });
   }
+
+  /** Asynchronous calls whose callback has not run yet (tests wait for 0 before judging what the store reported). */
+  asyncInFlight = 0;
 
   size(fd: FileHandle): number {
     const file = this.fds.get(fd);

@@ -89,9 +89,12 @@ async function runWithFault(workload: Workload, fault: FaultCase): Promise<void>
     failure = e;
   }
   // A failed sync on the thread pool reports to its callback on a later turn:
-  // let that turn come before asking whether the instance knows (a call that
-  // failed first, say an exists() under the same persistent fault, cannot).
-  await new Promise((resolve) => setImmediate(resolve));
+  // let the background work the run started (a group sync scheduled for the
+  // next turn, then its callback) finish before asking whether the instance
+  // knows (a call that failed first, say an exists() under the same
+  // persistent fault, cannot know yet).
+  do await new Promise((resolve) => setImmediate(resolve));
+  while (storage.asyncInFlight > 0);
   storage.clearFaults();
   if (storage.faultCount === 0) throw new Error('the fault never fired: the run differs from the fault-free one');
   // A short write that is retried to completion is no failure; any other fault of a writing call is.
