@@ -8,8 +8,9 @@
  * and MessagePack values of about 100 bytes, against, in the same process:
  * - a plain Map of the same keys to the decoded objects (the in-memory ceiling);
  * - a Map of the same keys to the MessagePack bytes, decoded on every get
- *   with the same codec, the segment's record codec (the floor of any store
- *   that returns decoded values);
+ *   with the same codec, the segment's record codec (an in-memory store of
+ *   encoded values: one hash lookup and one decode per get; each value is its
+ *   own small buffer, which the tree's values are not);
  * - lmdb (msgpack encoding, noSync), when it resolves from the repository's
  *   bench/ package: a memory-mapped B-tree peer.
  * Rates are given per second of wall-clock time and per second of this
