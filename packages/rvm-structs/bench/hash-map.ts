@@ -17,7 +17,6 @@
  * 4. iteration over every entry, decoded;
  * and the shape the load left: buckets, overflow pages, bytes per entry.
  */
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import { Heap } from '@rvm/alloc';
 import type { ValueCodec } from '../src/codec/index.js';
 import { StructContext } from '../src/core/struct-context.js';
 import { HashMap } from '../src/hash-map/index.js';
+import { openLmdb } from './measure.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ENTRY_COUNT = QUICK ? 100_000 : 1_000_000;
@@ -85,26 +85,6 @@ function print(rows: Row[]): void {
   }
 }
 
-interface Lmdb {
-  get(key: string): unknown;
-  put(key: string, value: unknown): Promise<boolean>;
-  transactionSync<T>(fn: () => T): T;
-  putSync(key: string, value: unknown): boolean;
-  getKeys(): Iterable<string>;
-  getRange(): Iterable<{ key: string; value: unknown }>;
-  close(): Promise<void>;
-}
-
-/** lmdb from the repository's bench/ package, or null when it is not installed there. */
-async function openLmdb(dir: string): Promise<Lmdb | null> {
-  try {
-    const require = createRequire(new URL('../../../bench/package.json', import.meta.url));
-    const lmdb = (await import(require.resolve('lmdb'))) as { open(options: object): Lmdb };
-    return lmdb.open({ path: join(dir, 'lmdb'), encoding: 'msgpack', noSync: true });
-  } catch {
-    return null;
-  }
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rvm-hash-map-bench-'));

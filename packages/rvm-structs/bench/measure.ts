@@ -5,6 +5,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 export const QUICK = process.env.BENCH_QUICK === '1';
@@ -107,5 +108,27 @@ export class Random {
   }
   below(n: number): number {
     return Math.floor(this.next() * n);
+  }
+}
+
+/** The lmdb calls the benchmarks use as their peer. */
+export interface Lmdb {
+  get(key: string): unknown;
+  put(key: string, value: unknown): Promise<boolean>;
+  transactionSync<T>(fn: () => T): T;
+  putSync(key: string, value: unknown): boolean;
+  getKeys(): Iterable<string>;
+  getRange(): Iterable<{ key: string; value: unknown }>;
+  close(): Promise<void>;
+}
+
+/** lmdb from the repository's bench/ package, or null when it is not installed there. */
+export async function openLmdb(dir: string): Promise<Lmdb | null> {
+  try {
+    const require = createRequire(new URL('../../../bench/package.json', import.meta.url));
+    const lmdb = (await import(require.resolve('lmdb'))) as { open(options: object): Lmdb };
+    return lmdb.open({ path: join(dir, 'lmdb'), encoding: 'msgpack', noSync: true });
+  } catch {
+    return null;
   }
 }

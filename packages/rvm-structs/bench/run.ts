@@ -29,14 +29,13 @@
  * The store is created with its data segment at the size the run needs
  * (SEGMENT_SIZE), so growth does not land inside a measurement.
  */
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ValueCodec } from '../src/codec/index.js';
 import type { BTree } from '../src/btree/index.js';
 import { BTREE_NODE_SIZE_DEFAULT } from '../src/btree/index.js';
 import { Store } from '../src/store.js';
-import { fmt, measure, printRows, QUICK, Random, type Rate, type Row, withTempDir, withTempDirAsync } from './measure.js';
+import { fmt, measure, openLmdb, printRows, QUICK, Random, type Rate, type Row, withTempDir, withTempDirAsync } from './measure.js';
 
 const ENTRY_COUNT = QUICK ? 100_000 : 1_000_000;
 const GET_COUNT = QUICK ? 100_000 : 300_000;
@@ -131,23 +130,6 @@ function insertRate(store: Store, tree: BTree<string, User>): Rate {
   });
 }
 
-interface Lmdb {
-  get(key: string): unknown;
-  putSync(key: string, value: unknown): boolean;
-  transactionSync<T>(fn: () => T): T;
-  close(): Promise<void>;
-}
-
-/** lmdb from the repository's bench/ package, or null when it is not installed there. */
-async function openLmdb(dir: string): Promise<Lmdb | null> {
-  try {
-    const require = createRequire(new URL('../../../bench/package.json', import.meta.url));
-    const lmdb = (await import(require.resolve('lmdb'))) as { open(options: object): Lmdb };
-    return lmdb.open({ path: join(dir, 'lmdb'), encoding: 'msgpack', noSync: true });
-  } catch {
-    return null;
-  }
-}
 
 function tuneNodeSizes(sizes: number[]): void {
   const rows: Row[] = [];
