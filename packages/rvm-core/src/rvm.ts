@@ -645,17 +645,16 @@ export class Rvm implements TransactionHost {
 
   /**
    * A failed sync poisons the instance even when the segment was unmapped
-   * meanwhile: the kernel may have dropped the pages the slice wrote. Only
-   * EBADF from a file that unmap closed under the sync is benign: its
-   * changes are still in the log, and the next truncation replays them. After
-   * close() the log holds every commit durably, so nothing is lost either,
-   * and close() reported the failure already (through the segment's syncFd).
+   * meanwhile: the kernel may have dropped the pages the slice wrote. (An
+   * unmap under the sync does not close the fd from under it: the storage
+   * closes an fd with a sync in flight when that sync calls back.) After
+   * close() the log holds every commit durably, so nothing is lost, and
+   * close() reported the failure already (through the segment's syncFd).
    */
   private syncSegmentAsync(segment: Segment): Promise<void> {
     return new Promise((resolve, reject) => {
       this.storage.syncAsync(segment.fd, (error) => {
-        const closedUnder = !segment._mapped && (error as { code?: unknown } | null)?.code === 'EBADF';
-        if (error === null || closedUnder || this.closed) resolve();
+        if (error === null || this.closed) resolve();
         else reject(this.poisonWith(error, `syncing segment "${segment.name}"`));
       });
     });

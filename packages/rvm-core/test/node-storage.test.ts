@@ -393,3 +393,34 @@ describe('NodeStorage lock across processes', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['go', 'lock']);
   });
 });
+
+describe('NodeStorage close during an asynchronous sync', () => {
+  it('keeps the fd (and its number) until the sync calls back, then closes it', async () => {
+    const storage = new NodeStorage();
+    const fd = storage.open(`${dir}/a`, true);
+    storage.write(fd, bytes('payload'), 0, 7, 0);
+    const synced = new Promise<Error | null>((resolve) => storage.syncAsync(fd, resolve));
+    storage.close(fd);
+    // Still open: a new file gets another number, so the queued fdatasync cannot land on it.
+    expect(fs.fstatSync(fd).size).toBe(7);
+    const other = storage.open(`${dir}/b`, true);
+    expect(other).not.toBe(fd);
+    expect(await synced).toBeNull();
+    expect(() => fs.fstatSync(fd)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    storage.close(other);
+  });
+
+  it('closes at once when no sync is in flight, and after the last of several', async () => {
+    const storage = new NodeStorage();
+    const fd = storage.open(`${dir}/a`, true);
+    const first = new Promise<Error | null>((resolve) => storage.syncAsync(fd, resolve));
+    const second = new Promise<Error | null>((resolve) => storage.syncAsync(fd, resolve));
+    storage.close(fd);
+    expect(await first).toBeNull();
+    expect(await second).toBeNull();
+    expect(() => fs.fstatSync(fd)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    const idle = storage.open(`${dir}/b`, true);
+    storage.close(idle);
+    expect(() => fs.fstatSync(idle)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+});

@@ -148,13 +148,29 @@ interface LockedError extends Error {
 }
 
 export class NodeStorage implements Storage {
+  /** Fds with fdatasyncs on the thread pool, and how many. */
+  private readonly asyncSyncs = new Map<FileHandle, number>();
+  /** Fds closed while a sync of theirs was in flight: the last such sync closes them. */
+  private readonly closeWhenSynced = new Set<FileHandle>();
+
   open(path: string, create: boolean): FileHandle {
     // O_RDWR without O_APPEND, so positioned writes land where they are asked to.
     const flags = create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR;
     return fs.openSync(path, flags, 0o666);
   }
 
+  /**
+   * Closes `fd`, or, while an fdatasync of it runs on the thread pool, marks
+   * it to be closed when that sync calls back. Closing it at once would free
+   * its number for the next open(), and the queued fdatasync could then sync
+   * (and take the writeback error of) an unrelated file. A deferred close
+   * reports no error: nothing written through the fd is left unsynced by then.
+   */
   close(fd: FileHandle): void {
+    if (this.asyncSyncs.has(fd)) {
+      this.closeWhenSynced.add(fd);
+      return;
+    }
     fs.closeSync(fd);
   }
 
@@ -174,7 +190,23 @@ export class NodeStorage implements Storage {
   }
 
   syncAsync(fd: FileHandle, callback: (error: Error | null) => void): void {
-    fs.fdatasync(fd, callback);
+    this.asyncSyncs.set(fd, (this.asyncSyncs.get(fd) ?? 0) + 1);
+    fs.fdatasync(fd, (error) => {
+      const left = this.asyncSyncs.get(fd)! - 1;
+      if (left > 0) {
+        this.asyncSyncs.set(fd, left);
+      } else {
+        this.asyncSyncs.delete(fd);
+        if (this.closeWhenSynced.delete(fd)) {
+          try {
+            fs.closeSync(fd);
+          } catch {
+            // Nothing to report to: the owner closed the fd already, as far as it knows.
+          }
+        }
+      }
+      callback(error);
+    });
   }
 
   size(fd: FileHandle): number {

@@ -22,6 +22,12 @@ export type FileHandle = number;
 export interface Storage {
   /** Opens an existing file for reading and writing, or creates an empty one when `create` is set. Throws ENOENT otherwise. */
   open(path: string, create: boolean): FileHandle;
+  /**
+   * Releases `fd`. While a syncAsync of it is in flight the release may wait
+   * for that sync's callback, but the fd must not be used by the caller
+   * again; its number must not be handed out by open() before the sync has
+   * run, so the sync never lands on another file.
+   */
   close(fd: FileHandle): void;
   /** Reads up to `length` bytes at `position`; returns the count read (short only at end of file). */
   read(fd: FileHandle, buffer: Uint8Array, bufferOffset: number, length: number, position: number): number;
