@@ -22,6 +22,7 @@ import type { Key } from '../codec/key-codec.js';
 import { decodeKey, encodeKey, encodeKeyInto } from '../codec/key-codec.js';
 import type { ValueCodec } from '../codec/value-codec.js';
 import { BLOB_HEADER_SIZE, writeBlob } from '../core/blob.js';
+import { copyRange } from '../core/copy.js';
 import { assert } from '../core/invariant.js';
 import type { StructContext } from '../core/struct-context.js';
 import { StructError } from '../core/struct-error.js';
@@ -185,7 +186,7 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
     const cell = cellScratch;
     cell[0] = keySize;
     cell[1] = keySize >>> 8;
-    copySmall(keyScratch, 0, cell, CELL_HEADER_SIZE, keySize);
+    copyRange(keyScratch, 0, keySize, cell, CELL_HEADER_SIZE);
     const inline = CELL_HEADER_SIZE + keySize + valueSize <= this.cellSizeMax;
     let cellSize: number;
     let blob = 0;
@@ -444,13 +445,4 @@ export class BTree<K extends Key = Key, V = unknown> implements TreeCore, Iterab
     const cell = slotCell(bytes, node, last ? count - 1 : 0);
     return [this._keyAt(cell), this.valueAt(cell)];
   }
-}
-
-/** Copies a few bytes; for short keys a loop beats Buffer#copy's native call. */
-function copySmall(source: Uint8Array, sourceStart: number, target: Uint8Array, targetStart: number, size: number): void {
-  if (size > 32) {
-    target.set(source.subarray(sourceStart, sourceStart + size), targetStart);
-    return;
-  }
-  for (let i = 0; i < size; i++) target[targetStart + i] = source[sourceStart + i]!;
 }

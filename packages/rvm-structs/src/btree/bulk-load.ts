@@ -19,6 +19,7 @@ import type { Key } from '../codec/key-codec.js';
 import { compareKeyRanges } from '../codec/key-compare.js';
 import type { ValueCodec } from '../codec/value-codec.js';
 import { writeBlob } from '../core/blob.js';
+import { copyRange } from '../core/copy.js';
 import { StructError } from '../core/struct-error.js';
 import {
   BLOB_REF_SIZE, CELL_HEADER_SIZE, HEIGHT_MAX, NODE_BRANCH, NODE_HEADER_SIZE, NODE_LEAF, SLOT_SIZE, TREE_HEIGHT, TREE_ROOT,
@@ -57,7 +58,7 @@ class LevelBuilder {
   }
 
   add(cell: Uint8Array, start: number, size: number): void {
-    this.cells.set(cell.subarray(start, start + size), this.cellsUsed);
+    copyRange(cell, start, start + size, this.cells, this.cellsUsed);
     this.list.push(this.cells, this.cellsUsed, size);
     this.cellsUsed += size;
     this.space += size + SLOT_SIZE;

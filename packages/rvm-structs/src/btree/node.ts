@@ -5,6 +5,7 @@
  * allocate nothing.
  */
 import { compareKeyRanges } from '../codec/key-compare.js';
+import { copyRange } from '../core/copy.js';
 import { assert } from '../core/invariant.js';
 import {
   CELL_HEADER_SIZE, NODE_BRANCH, NODE_CELLS_START, NODE_CHILD0, NODE_COUNT, NODE_GARBAGE, NODE_HEADER_SIZE, NODE_KIND, NODE_LEAF, NODE_MAGIC,
@@ -212,7 +213,7 @@ export function composeNode(image: Buffer, nodeSize: number, kind: number, child
     const source = list.sources[i]!;
     const start = list.starts[i]!;
     cellsStart -= size;
-    image.set(source.subarray(start, start + size), cellsStart);
+    copyRange(source, start, start + size, image, cellsStart);
     const slot = slots + (i - from) * SLOT_SIZE;
     image[slot] = cellsStart;
     image[slot + 1] = cellsStart >>> 8;
@@ -233,7 +234,7 @@ export function composeNode(image: Buffer, nodeSize: number, kind: number, child
   if (count > 0) {
     const first = list.sources[from]!;
     const firstStart = list.keyStart(from);
-    image.set(first.subarray(firstStart, firstStart + p), NODE_PREFIX);
+    copyRange(first, firstStart, firstStart + p, image, NODE_PREFIX);
   }
   return cellsStart;
 }

@@ -12,6 +12,7 @@
  * reads cells from the segment, so both halves of a split are composed before
  * either is written.
  */
+import { copyRange } from '../core/copy.js';
 import { assert } from '../core/invariant.js';
 import {
   CELL_HEADER_SIZE, HEIGHT_MAX, NODE_BRANCH, NODE_CELLS_START, NODE_COUNT, NODE_GARBAGE, NODE_HEADER_SIZE, NODE_LEAF, NODE_PREFIX_SIZE,
@@ -189,7 +190,7 @@ function copySeparator(list: CellList, leaf: boolean, m: number, level: number):
   const cell = sepCellFor(level, cellSize);
   cell.writeUInt16LE(size, 0);
   cell.writeUInt32LE(0, 2);
-  cell.set(source.subarray(start, start + size), CELL_HEADER_SIZE);
+  copyRange(source, start, start + size, cell, CELL_HEADER_SIZE);
   return cellSize;
 }
 

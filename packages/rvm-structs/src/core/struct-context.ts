@@ -16,6 +16,7 @@ import type { Rvm, Segment, Transaction } from '@rvm/core';
 import { AssertionError } from '@rvm/core';
 import type { Heap } from '@rvm/alloc';
 import { StructError } from './struct-error.js';
+import { copyRange } from './copy.js';
 import { RecordCodec } from './record-codec.js';
 
 export class StructContext {
@@ -90,7 +91,7 @@ export class StructContext {
   /** Copies source[start, end) to the segment at `offset`. */
   writeBytes(offset: number, source: Uint8Array, start: number, end: number): void {
     this.declare(offset, end - start);
-    copyInto(this.segment.bytes, offset, source, start, end);
+    copyRange(source, start, end, this.segment.bytes, offset);
   }
 
   /** Moves segment bytes [from, from + length) to `to` (regions may overlap). */
@@ -161,7 +162,7 @@ export class StructContext {
   /** Copies source[start, end) into the window at `offset`. */
   putBytes(offset: number, source: Uint8Array, start: number, end: number): void {
     this.checkWindow(offset, end - start);
-    copyInto(this.segment.bytes, offset, source, start, end);
+    copyRange(source, start, end, this.segment.bytes, offset);
   }
 
   /** Moves segment bytes [from, from + length) to `to`, which must lie in the window (the source need not). */
@@ -190,14 +191,3 @@ export class StructContext {
   }
 }
 
-/** Copies below this many bytes run as a loop: a subarray view and a native call cost more. */
-const COPY_LOOP_SIZE_MAX = 128;
-
-function copyInto(target: Buffer, offset: number, source: Uint8Array, start: number, end: number): void {
-  // set() copies overlapping regions of one buffer correctly; the loop would not.
-  if (end - start > COPY_LOOP_SIZE_MAX || source.buffer === target.buffer) {
-    target.set(source.subarray(start, end), offset);
-    return;
-  }
-  for (let i = start; i < end; i++) target[offset + i - start] = source[i]!;
-}
