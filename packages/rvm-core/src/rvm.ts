@@ -450,7 +450,7 @@ export class Rvm implements TransactionHost {
     this.checkWritable();
     this.writeChecker?.check(this.openTransactions, `commit of transaction ${tx.id}`);
     const r = tx._resources!;
-    const ranges = r.ranges;
+    const ranges = r.ranges.flatten();
     const batch = this.log.batch;
     let size = 0;
     for (let i = 0; i < ranges.count; i++) size += ranges.ends[i]! - ranges.starts[i]!;
@@ -782,7 +782,7 @@ export class Rvm implements TransactionHost {
    */
   private canTruncateFromMemory(): boolean {
     for (const name of this.touched) if (!this.segmentsByName.has(name)) return false;
-    for (const tx of this.openTransactions) if (!tx.restore && tx._resources!.ranges.count > 0) return false;
+    for (const tx of this.openTransactions) if (!tx.restore && !tx._resources!.ranges.isEmpty()) return false;
     return true;
   }
 
@@ -813,7 +813,7 @@ export class Rvm implements TransactionHost {
       if (p !== null) problems.push(`transaction ${tx.id}: ${p}`);
     }
     for (let a = 0; a < this.openTransactions.length; a++) {
-      const ra = this.openTransactions[a]!._resources!.ranges;
+      const ra = this.openTransactions[a]!._resources!.ranges.flatten();
       for (let b = a + 1; b < this.openTransactions.length; b++) {
         const rb = this.openTransactions[b]!._resources!.ranges;
         for (let i = 0; i < ra.count; i++) {

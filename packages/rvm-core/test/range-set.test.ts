@@ -2,21 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RangeSet } from '../src/transaction/range-set.js';
 
-/** Declares [start, end) of `segment` the way Transaction.setRange does: merge the ranges it overlaps or touches. */
-function declare(set: RangeSet, segment: number, start: number, end: number): void {
-  const i = set.lowerBound(segment, start);
-  let mergedStart = start;
-  let mergedEnd = end;
-  let j = i;
-  while (j < set.count && set.segments[j] === segment && set.starts[j]! <= end) {
-    mergedStart = Math.min(mergedStart, set.starts[j]!);
-    mergedEnd = Math.max(mergedEnd, set.ends[j]!);
-    j++;
-  }
-  set.replace(i, j, segment, mergedStart, mergedEnd);
-}
-
-/** The ranges as maximal runs of declared bytes, from a byte-level model. */
+/** The declared bytes as maximal runs [segment, start, end), from a byte-level model. */
 function runs(model: ReadonlyArray<Set<number>>): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
   model.forEach((bytes, segment) => {
@@ -31,35 +17,83 @@ function runs(model: ReadonlyArray<Set<number>>): Array<[number, number, number]
   return out;
 }
 
+function rangesOf(set: RangeSet): Array<[number, number, number]> {
+  const flat = set.flatten();
+  const got: Array<[number, number, number]> = [];
+  for (let i = 0; i < flat.count; i++) got.push([flat.segments[i]!, flat.starts[i]!, flat.ends[i]!]);
+  return got;
+}
+
+/** Adds like Transaction.setRange does (nothing when already declared); checks the gaps against the model, then updates it. */
+function declare(set: RangeSet, model: Array<Set<number>>, segment: number, start: number, end: number): void {
+  const bytes = model[segment]!;
+  const expectedGaps: Array<[number, number]> = [];
+  for (let b = start; b < end; b++) {
+    if (bytes.has(b)) continue;
+    const last = expectedGaps[expectedGaps.length - 1];
+    if (last !== undefined && last[1] === b) last[1] = b + 1;
+    else expectedGaps.push([b, b + 1]);
+  }
+  expect(set.contains(segment, start, end)).toBe(expectedGaps.length === 0);
+  let overlapping = false;
+  for (let b = start; b < end && !overlapping; b++) overlapping = bytes.has(b);
+  expect(set.overlaps(segment, start, end)).toBe(overlapping);
+  if (expectedGaps.length > 0) {
+    set.add(segment, start, end);
+    const gaps: Array<[number, number]> = [];
+    for (let k = 0; k < set.gapCount; k++) gaps.push([set.gapStarts[k]!, set.gapEnds[k]!]);
+    expect(gaps).toEqual(expectedGaps);
+  }
+  for (let b = start; b < end; b++) bytes.add(b);
+  expect(set.verify()).toBeNull();
+}
+
+const declaration = (startMax: number) =>
+  fc.record({ segment: fc.integer({ min: 0, max: 2 }), start: fc.integer({ min: 0, max: startMax }), length: fc.integer({ min: 1, max: 12 }) });
+
 describe('RangeSet', () => {
-  it('matches a byte-level model, with few and with many ranges, in any insertion order', () => {
+  it('matches a byte-level model (ranges, gaps, contains, overlaps) with few ranges, in any order', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.record({ segment: fc.integer({ min: 0, max: 2 }), start: fc.integer({ min: 0, max: 3000 }), length: fc.integer({ min: 1, max: 12 }) }), { minLength: 1, maxLength: 300 }),
-        (declared) => {
-          const set = new RangeSet();
-          const model = [new Set<number>(), new Set<number>(), new Set<number>()];
-          for (const d of declared) {
-            declare(set, d.segment, d.start, d.start + d.length);
-            for (let b = d.start; b < d.start + d.length; b++) model[d.segment]!.add(b);
-            expect(set.verify()).toBeNull();
-          }
-          const got: Array<[number, number, number]> = [];
-          for (let i = 0; i < set.count; i++) got.push([set.segments[i]!, set.starts[i]!, set.ends[i]!]);
-          expect(got).toEqual(runs(model));
-        },
-      ),
-      { numRuns: 300 },
+      fc.property(fc.array(declaration(3000), { minLength: 1, maxLength: 300 }), (declared) => {
+        const set = new RangeSet();
+        const model = [new Set<number>(), new Set<number>(), new Set<number>()];
+        for (const d of declared) declare(set, model, d.segment, d.start, d.start + d.length);
+        expect(rangesOf(set)).toEqual(runs(model));
+      }),
+      { numRuns: 200 },
     );
   });
 
-  it('keeps thousands of scattered ranges sorted, then merges them all', () => {
+  it('matches the model with thousands of ranges (the side list in use), flattened at random points', () => {
+    fc.assert(
+      fc.property(fc.array(declaration(60_000), { minLength: 1000, maxLength: 3000 }), fc.integer({ min: 0, max: 3000 }), (declared, flattenAt) => {
+        const set = new RangeSet();
+        const model = [new Set<number>(), new Set<number>(), new Set<number>()];
+        declared.forEach((d, k) => {
+          declare(set, model, d.segment, d.start, d.start + d.length);
+          if (k === flattenAt) expect(rangesOf(set)).toEqual(runs(model));
+        });
+        expect(rangesOf(set)).toEqual(runs(model));
+        // One range over everything of segment 1 merges all of its ranges.
+        declare(set, model, 1, 0, 60_020);
+        expect(rangesOf(set)).toEqual(runs(model));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('keeps thousands of scattered ranges, then merges them all, and is empty after clear()', () => {
     const set = new RangeSet();
-    for (let i = 0; i < 5000; i++) declare(set, 0, ((i * 7919) % 5000) * 10, ((i * 7919) % 5000) * 10 + 5);
-    expect(set.count).toBe(5000);
+    for (let i = 0; i < 5000; i++) set.add(0, ((i * 7919) % 5000) * 10, ((i * 7919) % 5000) * 10 + 5);
     expect(set.verify()).toBeNull();
-    declare(set, 0, 0, 50_000);
-    expect(set.count).toBe(1);
-    expect([set.starts[0], set.ends[0]]).toEqual([0, 50_000]);
+    expect(set.flatten().count).toBe(5000);
+    for (let i = 0; i < 5000; i += 2) set.add(0, i * 10 + 5, i * 10 + 10);
+    set.add(0, 0, 50_000);
+    expect(set.gapCount).toBe(2500);
+    expect(rangesOf(set)).toEqual([[0, 0, 50_000]]);
+    expect(set.hasSegment(0)).toBe(true);
+    set.clear();
+    expect(set.isEmpty()).toBe(true);
+    expect(set.hasSegment(0)).toBe(false);
   });
 });

@@ -78,9 +78,7 @@ export class WriteChecker {
 
 function declared(openTransactions: readonly Transaction[], segment: Segment, offset: number): boolean {
   for (const tx of openTransactions) {
-    const ranges = tx._resources!.ranges;
-    const i = ranges.lowerBound(segment.id, offset);
-    if (i < ranges.count && ranges.segments[i] === segment.id && ranges.starts[i]! <= offset && ranges.ends[i]! > offset) return true;
+    if (tx._resources!.ranges.contains(segment.id, offset, offset + 1)) return true;
   }
   return false;
 }

@@ -151,25 +151,12 @@ export class Transaction {
     if (length === 0) return;
     const id = segment.id;
     const ranges = r.ranges;
-    const i = ranges.lowerBound(id, offset);
     // Fast path: already declared (so no other open transaction can hold these bytes).
-    if (i < ranges.count && ranges.segments[i] === id && ranges.starts[i]! <= offset && ranges.ends[i]! >= end) return;
+    if (ranges.contains(id, offset, end)) return;
     this.host.checkConflict(this, id, offset, end);
-    let cursor = offset;
-    let mergedStart = offset;
-    let mergedEnd = end;
-    let j = i;
-    while (j < ranges.count && ranges.segments[j] === id && ranges.starts[j]! <= end) {
-      const s = ranges.starts[j]!;
-      const e = ranges.ends[j]!;
-      if (this.restore && s > cursor) r.save(segment, cursor, s - cursor);
-      if (e > cursor) cursor = e;
-      if (s < mergedStart) mergedStart = s;
-      if (e > mergedEnd) mergedEnd = e;
-      j++;
-    }
-    if (this.restore && cursor < end) r.save(segment, cursor, end - cursor);
-    ranges.replace(i, j, id, mergedStart, mergedEnd);
+    ranges.add(id, offset, end);
+    if (!this.restore) return;
+    for (let k = 0; k < ranges.gapCount; k++) r.save(segment, ranges.gapStarts[k]!, ranges.gapEnds[k]! - ranges.gapStarts[k]!);
   }
 
   /**
@@ -228,12 +215,12 @@ export class Transaction {
       const seg = r.undoSegments[k]!;
       const start = r.undoOffsets[k]!;
       const end = start + r.undoLengths[k]!;
-      const i = r.ranges.lowerBound(seg.id, start);
-      if (!(i < r.ranges.count && r.ranges.segments[i] === seg.id && r.ranges.starts[i]! <= start && r.ranges.ends[i]! >= end)) return `undo piece ${k} is outside the declared ranges`;
+      if (!r.ranges.contains(seg.id, start, end)) return `undo piece ${k} is outside the declared ranges`;
       undone += end - start;
     }
+    const ranges = r.ranges.flatten();
     let declared = 0;
-    for (let i = 0; i < r.ranges.count; i++) declared += r.ranges.ends[i]! - r.ranges.starts[i]!;
+    for (let i = 0; i < ranges.count; i++) declared += ranges.ends[i]! - ranges.starts[i]!;
     return undone === declared ? null : `undo covers ${undone} bytes of ${declared} declared`;
   }
 
@@ -242,7 +229,6 @@ export class Transaction {
     if (r === null) {
       throw new RvmError('TX_CLOSED', `${operation} on transaction ${this.id}, which has already committed or aborted. Begin a new transaction.`, { transaction: this.id, operation });
     }
-    assert(r.ranges.count >= 0, 'live transaction has a range set');
     return r;
   }
 }
