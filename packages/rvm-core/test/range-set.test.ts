@@ -35,14 +35,15 @@ function declare(set: RangeSet, model: Array<Set<number>>, segment: number, star
     else expectedGaps.push([b, b + 1]);
   }
   expect(set.contains(segment, start, end)).toBe(expectedGaps.length === 0);
+  expect(set.plan(segment, start, end)).toBe(expectedGaps.length > 0);
   let overlapping = false;
   for (let b = start; b < end && !overlapping; b++) overlapping = bytes.has(b);
   expect(set.overlaps(segment, start, end)).toBe(overlapping);
   if (expectedGaps.length > 0) {
-    set.add(segment, start, end);
     const gaps: Array<[number, number]> = [];
     for (let k = 0; k < set.gapCount; k++) gaps.push([set.gapStarts[k]!, set.gapEnds[k]!]);
     expect(gaps).toEqual(expectedGaps);
+    set.add();
   }
   for (let b = start; b < end; b++) bytes.add(b);
   expect(set.verify()).toBeNull();
@@ -84,12 +85,17 @@ describe('RangeSet', () => {
 
   it('keeps thousands of scattered ranges, then merges them all, and is empty after clear()', () => {
     const set = new RangeSet();
-    for (let i = 0; i < 5000; i++) set.add(0, ((i * 7919) % 5000) * 10, ((i * 7919) % 5000) * 10 + 5);
+    const add = (start: number, end: number): void => {
+      expect(set.plan(0, start, end)).toBe(true);
+      set.add();
+    };
+    for (let i = 0; i < 5000; i++) add(((i * 7919) % 5000) * 10, ((i * 7919) % 5000) * 10 + 5);
     expect(set.verify()).toBeNull();
     expect(set.flatten().count).toBe(5000);
-    for (let i = 0; i < 5000; i += 2) set.add(0, i * 10 + 5, i * 10 + 10);
-    set.add(0, 0, 50_000);
+    for (let i = 0; i < 5000; i += 2) add(i * 10 + 5, i * 10 + 10);
+    expect(set.plan(0, 0, 50_000)).toBe(true);
     expect(set.gapCount).toBe(2500);
+    set.add();
     expect(rangesOf(set)).toEqual([[0, 0, 50_000]]);
     expect(set.hasSegment(0)).toBe(true);
     set.clear();

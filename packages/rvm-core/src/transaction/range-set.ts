@@ -19,6 +19,16 @@ const SIDE_MAIN_COUNT_MIN = 256;
 const SIDE_COUNT_MIN = 64;
 const SIDE_BALANCE = 32;
 
+/** Fields of RangeSet.planned. */
+const PLAN_SEGMENT = 0;
+const PLAN_START = 1;
+const PLAN_END = 2;
+const PLAN_MAIN_FROM = 3;
+const PLAN_MAIN_TO = 4;
+const PLAN_SIDE_FROM = 5;
+const PLAN_SIDE_TO = 6;
+const PLAN_SIZE = 7;
+
 /**
  * Disjoint, non-adjacent byte ranges [start, end) keyed by segment id, sorted
  * by (segment, start), in parallel typed arrays. No allocation except when
@@ -168,11 +178,15 @@ export class RangeSet {
   gapCount = 0;
   gapStarts = new Float64Array(16);
   gapEnds = new Float64Array(16);
+  /** The last plan() that found new bytes (PLAN_* fields), valid until add(), clear() or flatten(). */
+  private readonly planned = new Float64Array(PLAN_SIZE);
+  private planValid = false;
 
   clear(): void {
     this.main.clear();
     this.side.clear();
     this.gapCount = 0;
+    this.planValid = false;
   }
 
   isEmpty(): boolean {
@@ -195,14 +209,21 @@ export class RangeSet {
     return this.overlaps(segment, 0, Number.MAX_SAFE_INTEGER);
   }
 
-  /** Declares [start, end) of `segment`; gapCount, gapStarts and gapEnds then tell which bytes are new, in ascending order. */
-  add(segment: number, start: number, end: number): void {
-    assert(start < end, 'an added range is not empty');
+  /**
+   * Looks at declaring [start, end) of `segment` and returns whether any of
+   * its bytes is new; if so, gapCount, gapStarts and gapEnds tell which
+   * (ascending), and add() then declares it. Nothing changes until add(), so
+   * the caller can refuse the range in between (a conflict).
+   */
+  plan(segment: number, start: number, end: number): boolean {
+    assert(start < end, 'a planned range is not empty');
     const main = this.main;
+    const mi = main.lowerBound(segment, start);
+    // Fast path: one main range holds it all.
+    if (mi < main.count && main.segments[mi] === segment && main.starts[mi]! <= start && main.ends[mi]! >= end) return false;
     const side = this.side;
     let mergedStart = start;
     let mergedEnd = end;
-    const mi = main.lowerBound(segment, start);
     let mj = mi;
     while (mj < main.count && main.segments[mj] === segment && main.starts[mj]! <= end) {
       if (main.starts[mj]! < mergedStart) mergedStart = main.starts[mj]!;
@@ -213,6 +234,8 @@ export class RangeSet {
     let sj = 0;
     if (side.count > 0) {
       si = side.lowerBound(segment, start);
+      // Main and side ranges never touch, so declared bytes in a row lie in one range.
+      if (mj === mi && si < side.count && side.segments[si] === segment && side.starts[si]! <= start && side.ends[si]! >= end) return false;
       sj = si;
       while (sj < side.count && side.segments[sj] === segment && side.starts[sj]! <= end) {
         if (side.starts[sj]! < mergedStart) mergedStart = side.starts[sj]!;
@@ -220,13 +243,44 @@ export class RangeSet {
         sj++;
       }
     }
-    this.findGaps(start, end, mi, mj, si, sj);
+    if (mj === mi + 1 && sj === si) {
+      // The common case: one main range overlaps or touches it, and nothing else.
+      this.gapCount = 0;
+      if (main.starts[mi]! > start) this.pushGap(start, main.starts[mi]!);
+      if (main.ends[mi]! < end) this.pushGap(main.ends[mi]!, end);
+    } else {
+      this.findGaps(start, end, mi, mj, si, sj);
+    }
+    const p = this.planned;
+    p[PLAN_SEGMENT] = segment;
+    p[PLAN_START] = mergedStart;
+    p[PLAN_END] = mergedEnd;
+    p[PLAN_MAIN_FROM] = mi;
+    p[PLAN_MAIN_TO] = mj;
+    p[PLAN_SIDE_FROM] = si;
+    p[PLAN_SIDE_TO] = sj;
+    this.planValid = true;
+    return true;
+  }
+
+  /** Declares the range of the last plan() that returned true: merged with the ranges it overlaps or touches. */
+  add(): void {
+    assert(this.planValid, 'add() follows a plan() that found new bytes');
+    this.planValid = false;
+    const p = this.planned;
+    const main = this.main;
+    const side = this.side;
+    const segment = p[PLAN_SEGMENT]!;
+    const mi = p[PLAN_MAIN_FROM]!;
+    const mj = p[PLAN_MAIN_TO]!;
+    const si = p[PLAN_SIDE_FROM]!;
+    const sj = p[PLAN_SIDE_TO]!;
     if (mj > mi || mi === main.count || main.count < SIDE_MAIN_COUNT_MIN) {
       // It merges with main ranges, appends to the main list, or the main list is short.
-      side.remove(si, sj);
-      main.replace(mi, mj, segment, mergedStart, mergedEnd);
+      if (sj > si) side.remove(si, sj);
+      main.replace(mi, mj, segment, p[PLAN_START]!, p[PLAN_END]!);
     } else {
-      side.replace(si, sj, segment, mergedStart, mergedEnd);
+      side.replace(si, sj, segment, p[PLAN_START]!, p[PLAN_END]!);
       if (side.count > SIDE_COUNT_MIN && side.count * side.count > SIDE_BALANCE * main.count) this.flatten();
     }
   }
@@ -236,6 +290,7 @@ export class RangeSet {
     const main = this.main;
     const side = this.side;
     if (side.count === 0) return main;
+    this.planValid = false;
     const out = this.spare;
     out.clear();
     out.grow(main.count + side.count);

@@ -151,10 +151,10 @@ export class Transaction {
     if (length === 0) return;
     const id = segment.id;
     const ranges = r.ranges;
-    // Fast path: already declared (so no other open transaction can hold these bytes).
-    if (ranges.contains(id, offset, end)) return;
+    // Already declared (so no other open transaction can hold these bytes): nothing to do.
+    if (!ranges.plan(id, offset, end)) return;
     this.host.checkConflict(this, id, offset, end);
-    ranges.add(id, offset, end);
+    ranges.add();
     if (!this.restore) return;
     for (let k = 0; k < ranges.gapCount; k++) r.save(segment, ranges.gapStarts[k]!, ranges.gapEnds[k]! - ranges.gapStarts[k]!);
   }
