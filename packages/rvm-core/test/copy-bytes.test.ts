@@ -20,6 +20,23 @@ describe('copyBytes', () => {
     );
   });
 
+  it('copies from and to the very end of memory whose size is not a multiple of 4', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1001, max: 1007 }), fc.nat(3), fc.nat(600), fc.nat(600), (memorySize, toShift, tail, toStart) => {
+        const from = Buffer.from(new ArrayBuffer(memorySize));
+        for (let i = 0; i < from.length; i++) from[i] = (i * 37 + 11) & 0xff;
+        const to = Buffer.from(new ArrayBuffer(memorySize + toShift)).subarray(toShift);
+        const length = Math.min(tail, to.length - toStart);
+        const fromStart = from.length - length;
+        const expected = Buffer.from(to);
+        from.copy(expected, toStart, fromStart, fromStart + length);
+        copyBytes(new WordView(from), fromStart, new WordView(to), toStart, length);
+        expect(to.equals(expected)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('refuses a short copy that would leave either buffer', () => {
     const a = new WordView(Buffer.alloc(64));
     const b = new WordView(Buffer.alloc(64));

@@ -453,13 +453,16 @@ function insertionSort(a: Int32Array, count: number): void {
 }
 
 /**
- * Aligned ranges up to this size are copied by copyBytes in JS; longer ones
- * by Buffer#copy. Measured (Node 20, in-cache, CPU time): Buffer#copy ~95 ns
- * whatever the size up to 256 B; the unrolled word loop 26 ns at 16 B, 58 ns
- * at 128 B, even at 256 B.
+ * copyBytes copies in JS up to this many bytes when source and target are
+ * aligned alike (mod 4), and up to SHIFTED_COPY_SIZE_MAX when not; longer
+ * copies go to Buffer#copy. bench/copy-bytes.ts (Node 20, in cache, CPU time
+ * per copy): Buffer#copy 55-80 ns at any size up to 1 KiB; the word loop
+ * 23 ns at 64 B, 46 ns at 192 B, 80 ns at 256 B; the shifted loop 40 ns at
+ * 64 B, 55 ns at 96 B, 77 ns at 128 B.
  */
-const LOOP_COPY_SIZE_MAX = 256;
-/** Unaligned ranges up to this size are copied byte by byte (~3 ns a byte, even with Buffer#copy near 24 B). */
+const COPY_LOOP_SIZE_MAX = 256;
+const SHIFTED_COPY_SIZE_MAX = 96;
+/** Up to this size a byte loop is cheapest. */
 const BYTE_COPY_SIZE_MAX = 16;
 
 /**
@@ -498,38 +501,65 @@ export function wordViewOf(bytes: Buffer): WordView {
   return view;
 }
 
-/** Copies from.bytes[fromStart, fromStart + length) to to.bytes at toStart, like Buffer#copy (the ranges must not overlap). */
+/**
+ * Copies from.bytes[fromStart, fromStart + length) to to.bytes at toStart,
+ * like Buffer#copy (the ranges must not overlap), without allocating: Node
+ * 20's Buffer#copy makes a Uint8Array view of the source for every copy that
+ * does not start at its byte 0. Short copies run in JS: bytes until the
+ * target is 4-aligned, then whole words (each assembled from two source words
+ * when the source is not aligned the same way), then the last bytes.
+ */
 export function copyBytes(from: WordView, fromStart: number, to: WordView, toStart: number, length: number): void {
-  if (length <= LOOP_COPY_SIZE_MAX) {
-    const src = from.base + fromStart;
-    const dst = to.base + toStart;
-    const source = from.bytes;
-    const target = to.bytes;
-    assert(fromStart >= 0 && fromStart + length <= source.length && toStart >= 0 && toStart + length <= target.length, 'a copy lies inside both buffers');
-    if (((src | dst) & 3) === 0) {
-      const words = from.words;
-      const out = to.words;
-      const wordCount = length >>> 2;
-      let a = src >>> 2;
-      let b = dst >>> 2;
-      const a4 = a + (wordCount & ~3);
-      while (a < a4) {
-        out[b] = words[a]!;
-        out[b + 1] = words[a + 1]!;
-        out[b + 2] = words[a + 2]!;
-        out[b + 3] = words[a + 3]!;
-        a += 4;
-        b += 4;
-      }
-      const aEnd = (src >>> 2) + wordCount;
-      while (a < aEnd) out[b++] = words[a++]!;
-      for (let k = wordCount << 2; k < length; k++) target[toStart + k] = source[fromStart + k]!;
-      return;
+  const source = from.bytes;
+  const target = to.bytes;
+  const shifted = ((from.base + fromStart - to.base - toStart) & 3) !== 0;
+  if (length > (shifted ? SHIFTED_COPY_SIZE_MAX : COPY_LOOP_SIZE_MAX)) {
+    source.copy(target, toStart, fromStart, fromStart + length);
+    return;
+  }
+  assert(fromStart >= 0 && fromStart + length <= source.length && toStart >= 0 && toStart + length <= target.length, 'a copy lies inside both buffers');
+  if (length <= BYTE_COPY_SIZE_MAX) {
+    for (let k = 0; k < length; k++) target[toStart + k] = source[fromStart + k]!;
+    return;
+  }
+  let k = 0;
+  const dst = to.base + toStart;
+  while (((dst + k) & 3) !== 0) {
+    target[toStart + k] = source[fromStart + k]!;
+    k++;
+  }
+  const words = from.words;
+  const out = to.words;
+  const src = from.base + fromStart + k;
+  const shift = (src & 3) << 3;
+  let wordCount = (length - k) >>> 2;
+  // A shifted copy reads the whole source word holding its last byte; in memory whose size is
+  // not a multiple of 4 that word may be past the words view: leave the last word to the byte loop.
+  if (shift !== 0 && (src >>> 2) + wordCount >= words.length) wordCount--;
+  let b = (dst + k) >>> 2;
+  const bEnd = b + wordCount;
+  let a = src >>> 2;
+  if (shift === 0) {
+    const b4 = b + (wordCount & ~3);
+    while (b < b4) {
+      out[b] = words[a]!;
+      out[b + 1] = words[a + 1]!;
+      out[b + 2] = words[a + 2]!;
+      out[b + 3] = words[a + 3]!;
+      a += 4;
+      b += 4;
     }
-    if (length <= BYTE_COPY_SIZE_MAX) {
-      for (let k = 0; k < length; k++) target[toStart + k] = source[fromStart + k]!;
-      return;
+    while (b < bEnd) out[b++] = words[a++]!;
+  } else {
+    // Little-endian: target word = the high bytes of source word a, then the low bytes of word a + 1.
+    // The last a + 1 read holds the last source byte copied here, so no read leaves the source.
+    const back = 32 - shift;
+    let word = words[a]!;
+    while (b < bEnd) {
+      const next = words[++a]!;
+      out[b++] = (word >>> shift) | (next << back);
+      word = next;
     }
   }
-  from.bytes.copy(to.bytes, toStart, fromStart, fromStart + length);
+  for (k += wordCount << 2; k < length; k++) target[toStart + k] = source[fromStart + k]!;
 }
