@@ -831,6 +831,8 @@ export class Rvm implements TransactionHost {
   /**
    * Flushes no-flush commits and releases the store. Open transactions are
    * discarded (their changes never reach the log). Calling close twice is harmless.
+   * The instance is closed even when this throws: the error says what failed
+   * (the final flush, a background slice's sync, or releasing the lock).
    */
   close(): void {
     if (this.closed) return;
@@ -862,7 +864,18 @@ export class Rvm implements TransactionHost {
     this.segmentsByName.clear();
     this.segmentFds.clear();
     safely(() => this.log.close());
-    safely(() => this.storage.unlock(joinPath(this.dir, LOCK_FILE_NAME)));
+    const lockPath = joinPath(this.dir, LOCK_FILE_NAME);
+    try {
+      this.storage.unlock(lockPath);
+    } catch (e) {
+      // The store is closed and its data safe, but the lock may still be
+      // held: every open, in this process or another, would be refused
+      // LOCKED with no hint of why. Say so, unless an earlier failure is
+      // reported already.
+      const errno = (e as { code?: unknown } | null)?.code;
+      const state = this.poison === null ? 'is closed and its committed data is safe' : 'is closed';
+      failure ??= new RvmError('IO_ERROR', `Store ${this.dir} ${state}, but releasing its lock failed (${String(errno ?? e)}), so opening it may be refused with LOCKED. If no process uses the store, remove ${lockPath}.`, { path: lockPath, errno }, e);
+    }
     this.logger?.('closed', { dir: this.dir });
     if (failure !== null) throw failure;
   }

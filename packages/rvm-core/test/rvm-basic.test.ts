@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rvm, RvmError } from '../src/index.js';
+import { SimStorage } from '../src/testing.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 function code(fn: () => unknown): string {
@@ -271,6 +272,33 @@ describe('errors', () => {
     expect(code(() => Rvm.open(`${dir}/.`))).toBe('LOCKED');
     rvm.close();
     Rvm.open(dir).close();
+  });
+
+  it('close() reports a lock it could not release, after closing and making every commit durable', () => {
+    const storage = new SimStorage();
+    const rvm = Rvm.open('/store', { storage });
+    const seg = rvm.map('s', 64);
+    const tx = rvm.begin();
+    tx.setRange(seg, 0, 1);
+    seg.bytes[0] = 7;
+    tx.commit({ flush: false });
+    storage.injectFault({ op: 'unlock', kind: 'EIO', persistent: false });
+    let error: unknown;
+    try {
+      rvm.close();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RvmError);
+    expect((error as RvmError).code).toBe('IO_ERROR');
+    expect((error as RvmError).message).toMatch(/committed data is safe.*remove \/store\/lock/);
+    expect((error as RvmError).details).toMatchObject({ path: '/store/lock', errno: 'EIO' });
+    expect(code(() => rvm.begin())).toBe('CLOSED');
+    rvm.close(); // closed already: nothing more to report
+    storage.crash(1, 'dropAll');
+    const again = Rvm.open('/store', { storage });
+    expect(again.map('s').bytes[0]).toBe(7);
+    again.close();
   });
 
   it('destroy removes an unmapped segment, after applying its logged changes', () => {
