@@ -56,6 +56,8 @@ const WORKLOADS: ReadonlyArray<{ name: string; ranges: number; run: (rvm: Rvm) =
   { name: 'no-flush commit, 100 x 128 B', ranges: 100, run: (rvm) => commitLoop(measure, rvm, OPS / 100, 100, false, true, SEGMENT_SIZE) },
   // Structure-like: a few small fields per transaction in a working set that fits the cache.
   { name: 'no-flush commit, 10 x 16 B, 1 MiB set', ranges: 10, run: (rvm) => commitLoop(measure, rvm, OPS / 10, 10, false, true, 1 << 20, 16) },
+  // One large transaction of scattered ranges (declared in no order): the RangeSet's insertions.
+  { name: 'no-flush commit, 100,000 x 8 B scattered', ranges: 100_000, run: (rvm) => commitLoop(measure, rvm, 2, 100_000, false, true, SEGMENT_SIZE, 8) },
 ];
 
 withTempDir((dir) => {
