@@ -56,8 +56,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'abort-restores-newest',
     title: 'abort restoring the newest instead of the oldest bytes of overlapping ranges',
     edits: [
-      { file: 'src/transaction/transaction.ts', find: 'if (this.restore && s > cursor) r.save(segment, cursor, s - cursor);', replace: '' },
-      { file: 'src/transaction/transaction.ts', find: 'if (this.restore && cursor < end) r.save(segment, cursor, end - cursor);', replace: 'if (this.restore) r.save(segment, offset, length);' },
+      { file: 'src/transaction/transaction.ts', find: 'for (let k = 0; k < ranges.gapCount; k++) r.save(segment, ranges.gapStarts[k]!, ranges.gapEnds[k]! - ranges.gapStarts[k]!);', replace: 'r.save(segment, offset, length);' },
       { file: 'src/transaction/transaction.ts', find: 'for (let k = r.undoCount - 1; k >= 0; k--) {', replace: 'for (let k = 0; k < r.undoCount; k++) {' },
     ],
   },
