@@ -151,6 +151,13 @@ export class Transaction {
     if (length === 0) return;
     const id = segment.id;
     const ranges = r.ranges;
+    if (ranges.count === 0) {
+      // The transaction's first range (most transactions declare one): nothing to merge with.
+      this.host.checkConflict(this, id, offset, end);
+      if (this.restore) r.save(segment, offset, length);
+      ranges.replace(0, 0, id, offset, end);
+      return;
+    }
     const i = ranges.lowerBound(id, offset);
     // Fast path: already declared (so no other open transaction can hold these bytes).
     if (i < ranges.count && ranges.segments[i] === id && ranges.starts[i]! <= offset && ranges.ends[i]! >= end) return;
