@@ -9,9 +9,11 @@
  * bytes overwritten by a later commit of the batch are written once.
  *
  * Ranges are snapshotted straight into record layout ({ u32 segmentIndex,
- * u32 length, u64 offset, data, padding }), so when no two ranges overlap
- * (the common case) the record body is this buffer as it is, written without
- * another copy. Only a batch with overlaps is rebuilt, cluster by cluster.
+ * u32 length, u64 offset, data, padding }) behind HEAD_ROOM free bytes, so
+ * when no two ranges overlap (the common case) encode() puts the record
+ * header and segment table in front of them and the record is written from
+ * this buffer as it is, without another copy. Only a batch with overlaps is
+ * rebuilt, cluster by cluster.
  *
  * Finding overlaps without sorting every batch: the caller passes, per
  * segment, an array of page stamps (one Int32 per 4 KiB page, kept in
@@ -36,7 +38,15 @@ import { pad8, RANGE_HEADER_SIZE, RECORD_HEADER_SIZE, writeRecordHeader, sealRec
 import { writeU64 } from '../format/u64.js';
 import { PAGE_SHIFT } from '../segment/dirty-pages.js';
 
-/** Bodies up to this size are copied behind the header and written with one write. */
+/**
+ * Bytes kept free in front of the ranges in `body`, where encode() puts the
+ * record header and segment table, so that the usual record (no overlapping
+ * ranges, a segment table of up to HEAD_ROOM - RECORD_HEADER_SIZE bytes) is
+ * written from `body` as it is: no copy of the ranges into another buffer.
+ */
+const HEAD_ROOM = 1024;
+
+/** When the head does not fit HEAD_ROOM: bodies up to this size are copied behind it and written with one write. */
 const INLINE_BODY_SIZE_MAX = 64 * 1024;
 
 /** Commit serials run from 1 to this, then wrap to 1 (page stamps are Int32; 0 means "never"). */
@@ -54,8 +64,8 @@ export class CommitBatch {
   commitCount = 0;
   /** Bytes of range data held (without headers). */
   dataSize = 0;
-  /** Bytes used in `body`. */
-  private bodySize = 0;
+  /** The ranges occupy body[HEAD_ROOM, bodyEnd), in record layout. */
+  private bodyEnd = HEAD_ROOM;
   private body = Buffer.alloc(64 * 1024);
   private bodyView = new WordView(this.body);
   /** The last segment memory addRange copied from (one view per Buffer, see WordView). */
@@ -93,10 +103,15 @@ export class CommitBatch {
   }
 
   /**
-   * After encode(): when non-null, the record is the `out` buffer's first
-   * `size - detachedSize` bytes followed by detached[0, detachedSize).
+   * After encode(), where the record is: record[recordStart, recordStart +
+   * size - detachedSize), followed, when `detached` is non-null, by
+   * detached[detachedStart, detachedStart + detachedSize). `record` is the
+   * batch's own memory (the usual case) or the `out` buffer given to encode().
    */
+  record: Buffer = this.body;
+  recordStart = 0;
   detached: Buffer | null = null;
+  detachedStart = 0;
   detachedSize = 0;
 
   /**
@@ -126,7 +141,7 @@ export class CommitBatch {
       }
     }
     const padded = pad8(length);
-    const pos = this.bodySize;
+    const pos = this.bodyEnd;
     const end = pos + RANGE_HEADER_SIZE + padded;
     if (end > this.body.length) this.growBody(end);
     const body = this.body;
@@ -146,7 +161,7 @@ export class CommitBatch {
     this.offsets[i] = offset;
     this.lengths[i] = length;
     this.bodyPositions[i] = pos;
-    this.bodySize = end;
+    this.bodyEnd = end;
     this.dataSize += length;
     this.rangeCount = i + 1;
   }
@@ -188,7 +203,7 @@ export class CommitBatch {
     this.rangeCount = 0;
     this.commitCount = 0;
     this.dataSize = 0;
-    this.bodySize = 0;
+    this.bodyEnd = HEAD_ROOM;
     this.detached = null;
     this.detachedSize = 0;
     this.overlapPossible = false;
@@ -196,55 +211,76 @@ export class CommitBatch {
     this.sourceView = null; // keeps no unmapped segment's memory alive
   }
 
-  /** An upper bound of the size of the part of the record encode() puts in `out`. */
+  /** An upper bound of the size of the part of the record encode() may put in `out`. */
   encodedSizeMax(): number {
-    let names = 0;
-    for (const name of this.localNames) names += 1 + name.length;
-    return RECORD_HEADER_SIZE + pad8(names) + this.bodySize;
+    return RECORD_HEADER_SIZE + this.segmentTableSize() + (this.bodyEnd - HEAD_ROOM);
   }
 
   /**
-   * Encodes the batch as one record and returns its total size: the record is
-   * out[0, size) when `detached` is null, else out[0, size - detachedSize)
-   * followed by detached[0, detachedSize). `out` must hold encodedSizeMax() bytes.
+   * Encodes the batch as one record and returns its total size; `record`,
+   * `recordStart` and `detached*` then tell where it is (see `record`).
+   * `out` must hold encodedSizeMax() bytes; it is used only when the record
+   * cannot be completed in the batch's own memory: ranges to merge, or a
+   * segment table too large for HEAD_ROOM.
    */
   encode(out: Buffer, salt: number, sequence: number, durableSequence: number): number {
     assert(this.commitCount > 0 && this.rangeCount > 0, 'encode of an empty batch');
-    let pos = RECORD_HEADER_SIZE;
-    for (const name of this.localNames) {
-      out[pos] = name.length;
-      out.write(name, pos + 1, 'latin1');
-      pos += 1 + name.length;
-    }
-    const tableEnd = pad8(pos);
-    out.fill(0, pos, tableEnd);
-    pos = tableEnd;
-    const headSize = pos;
-
+    const headSize = RECORD_HEADER_SIZE + this.segmentTableSize();
+    const bodySize = this.bodyEnd - HEAD_ROOM;
     let rangeCount = this.rangeCount;
+    let record = out;
+    let start = 0;
+    let size = headSize + bodySize;
     this.detached = null;
+    this.detachedStart = 0;
     this.detachedSize = 0;
-    if (!this.overlapPossible || !this.anyOverlap()) {
-      if (this.bodySize <= INLINE_BODY_SIZE_MAX) {
-        this.body.copy(out, pos, 0, this.bodySize);
-        pos += this.bodySize;
+    if (this.overlapPossible && this.anyOverlap()) {
+      this.writeSegmentTable(out, RECORD_HEADER_SIZE, headSize);
+      const merged = this.encodeMerged(out, headSize);
+      rangeCount = merged.rangeCount;
+      size = merged.end;
+    } else if (headSize <= HEAD_ROOM) {
+      // The usual record: its head goes right in front of the ranges.
+      record = this.body;
+      start = HEAD_ROOM - headSize;
+      this.writeSegmentTable(record, start + RECORD_HEADER_SIZE, HEAD_ROOM);
+    } else {
+      this.writeSegmentTable(out, RECORD_HEADER_SIZE, headSize);
+      if (bodySize <= INLINE_BODY_SIZE_MAX) {
+        this.body.copy(out, headSize, HEAD_ROOM, this.bodyEnd);
       } else {
         this.detached = this.body;
-        this.detachedSize = this.bodySize;
+        this.detachedStart = HEAD_ROOM;
+        this.detachedSize = bodySize;
       }
-    } else {
-      const merged = this.encodeMerged(out, pos);
-      rangeCount = merged.rangeCount;
-      pos = merged.end;
     }
-    const size = pos + this.detachedSize;
-    writeRecordHeader(out, 0, salt, size, sequence, durableSequence, this.commitCount, this.localNames.length, rangeCount);
+    writeRecordHeader(record, start, salt, size, sequence, durableSequence, this.commitCount, this.localNames.length, rangeCount);
     if (this.detached === null) {
-      sealRecord(out, 0, size);
+      sealRecord(record, start, size);
     } else {
-      sealRecord(out, 0, headSize, this.detached, this.detachedSize);
+      sealRecord(record, start, headSize, this.detached, this.detachedStart, this.detachedSize);
     }
+    this.record = record;
+    this.recordStart = start;
     return size;
+  }
+
+  /** Bytes of the record's segment table, padded to 8. */
+  private segmentTableSize(): number {
+    let names = 0;
+    for (const name of this.localNames) names += 1 + name.length;
+    return pad8(names);
+  }
+
+  /** Writes the segment table at buf[pos, end), zero-padded to `end`. */
+  private writeSegmentTable(buf: Buffer, pos: number, end: number): void {
+    for (const name of this.localNames) {
+      buf[pos] = name.length;
+      buf.write(name, pos + 1, 'latin1');
+      pos += 1 + name.length;
+    }
+    assert(pos <= end && end - pos < 8, 'the segment table fills its padded size');
+    buf.fill(0, pos, end);
   }
 
   private addSegment(segmentId: number, name: string): number {
@@ -438,7 +474,7 @@ export class CommitBatch {
     let size = this.body.length * 2;
     while (size < needed) size *= 2;
     const body = Buffer.alloc(size);
-    this.body.copy(body, 0, 0, this.bodySize);
+    this.body.copy(body, HEAD_ROOM, HEAD_ROOM, this.bodyEnd);
     this.body = body;
     this.bodyView = new WordView(body);
   }
