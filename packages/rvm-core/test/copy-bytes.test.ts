@@ -20,7 +20,7 @@ describe('copyBytes', () => {
     );
   });
 
-  it('copies 8-aligned ranges (the eight-bytes-at-a-time path) exactly, NaN bit patterns included', () => {
+  it('copies 8-aligned ranges exactly (eight bytes at a time from 32 bytes), NaN bit patterns included', () => {
     fc.assert(
       fc.property(fc.nat(37), fc.nat(37), fc.nat(32), fc.uint8Array({ minLength: 8, maxLength: 8 }), (fromLong, toLong, lengthLongs, pattern) => {
         const from = Buffer.alloc(300);

@@ -506,7 +506,8 @@ function insertionSort(a: Int32Array, count: number): void {
  * by Buffer#copy. Measured (Node 20, in-cache, CPU time): Buffer#copy ~95 ns
  * whatever the size up to 256 B; the unrolled word loop 26 ns at 16 B, 58 ns
  * at 128 B, even at 256 B. Later, on a shared 2-core VM, at 128 B: Buffer#copy
- * 58 ns, the 4-byte loop 30 ns, the 8-byte loop (all ends 8-aligned) 20 ns.
+ * 58 ns, the 4-byte loop 30 ns, the 8-byte loop (all ends 8-aligned) 20 ns;
+ * at 16 B the 8-byte loop was slower (see copyBytes).
  */
 const LOOP_COPY_SIZE_MAX = 256;
 /** Unaligned ranges up to this size are copied byte by byte (~3 ns a byte, even with Buffer#copy near 24 B). */
@@ -523,8 +524,8 @@ const BYTE_COPY_SIZE_MAX = 16;
 export class WordView {
   readonly words: Int32Array;
   /**
-   * The same memory eight bytes at a time, for copies whose ends are all
-   * 8-aligned. Not Float64Array: an engine may change the bits of a NaN it
+   * The same memory eight bytes at a time, for copies of 32 bytes or more
+   * whose ends are all 8-aligned. Not Float64Array: an engine may change the bits of a NaN it
    * copies, a BigInt64 round trip is exact; and optimised code (Node 20)
    * copies BigInt64Array elements without allocating.
    */
@@ -564,9 +565,11 @@ export function copyBytes(from: WordView, fromStart: number, to: WordView, toSta
     const source = from.bytes;
     const target = to.bytes;
     assert(fromStart >= 0 && fromStart + length <= source.length && toStart >= 0 && toStart + length <= target.length, 'a copy lies inside both buffers');
-    if (((src | dst | length) & 7) === 0) {
+    if (((src | dst | length) & 7) === 0 && length >= 32) {
       // Declared ranges are usually 8-aligned (record data is padded to 8):
-      // half the loads and stores of the 4-byte loop.
+      // half the loads and stores of the 4-byte loop. Below 32 bytes the
+      // 4-byte loop was as fast or faster (10 x 16-byte ranges per commit:
+      // ~8% slower through this path).
       const longs = from.longs;
       const out = to.longs;
       let a = src >>> 3;
