@@ -715,7 +715,9 @@ export class Rvm implements TransactionHost {
     assert(r !== null, 'ending a transaction that has ended');
     tx._resources = null;
     const open = this.openTransactions;
-    const k = open.lastIndexOf(tx);
+    // A plain loop, not lastIndexOf: the list is short (usually one) and a builtin call costs more.
+    let k = open.length - 1;
+    while (k >= 0 && open[k] !== tx) k--;
     assert(k >= 0, 'an open transaction is in the open list');
     open[k] = open[open.length - 1]!;
     open.pop();

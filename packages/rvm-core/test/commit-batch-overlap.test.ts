@@ -82,8 +82,9 @@ function segmentName(id: number): string {
 function encode(batch: CommitBatch, sequence: number, durableSequence: number): Buffer {
   const out = Buffer.alloc(batch.encodedSizeMax());
   const size = batch.encode(out, SALT, sequence, durableSequence);
-  if (batch.detached === null) return Buffer.from(out.subarray(0, size));
-  return Buffer.concat([out.subarray(0, size - batch.detachedSize), batch.detached.subarray(0, batch.detachedSize)]);
+  const head = batch.record.subarray(batch.recordStart, batch.recordStart + size - batch.detachedSize);
+  if (batch.detached === null) return Buffer.from(head);
+  return Buffer.concat([head, batch.detached.subarray(batch.detachedStart, batch.detachedStart + batch.detachedSize)]);
 }
 
 /** Segments with their page stamps, kept across batches like the Rvm keeps them. */

@@ -3,12 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { checkRecord, parseRecord, RecordCheck } from '../src/format/log-record.js';
 import { CommitBatch } from '../src/log/commit-batch.js';
 
-/** Encodes the batch and returns the record as one Buffer (joining a detached body). */
-function encode(batch: CommitBatch, salt: number): Buffer {
+/** Encodes the batch and returns a copy of the record as one Buffer (joining a detached body), and the `out` buffer it was given. */
+function encodeWithOut(batch: CommitBatch, salt: number): { record: Buffer; out: Buffer } {
   const out = Buffer.alloc(batch.encodedSizeMax());
   const size = batch.encode(out, salt, 5, 4);
-  if (batch.detached === null) return out.subarray(0, size);
-  return Buffer.concat([out.subarray(0, size - batch.detachedSize), batch.detached.subarray(0, batch.detachedSize)]);
+  const head = batch.record.subarray(batch.recordStart, batch.recordStart + size - batch.detachedSize);
+  if (batch.detached === null) return { record: Buffer.from(head), out };
+  return { record: Buffer.concat([head, batch.detached.subarray(batch.detachedStart, batch.detachedStart + batch.detachedSize)]), out };
+}
+
+function encode(batch: CommitBatch, salt: number): Buffer {
+  return encodeWithOut(batch, salt).record;
 }
 
 describe('CommitBatch', () => {
@@ -46,16 +51,43 @@ describe('CommitBatch', () => {
     );
   });
 
-  it('writes a body larger than the inline limit detached, without copying it', () => {
+  it('completes the usual record in its own memory, without copying the ranges, however large', () => {
     const batch = new CommitBatch();
     const seg = Buffer.alloc(1 << 20, 3);
     for (let i = 0; i < 1000; i++) {
       batch.addRange(0, 'big', seg, i * 1000, 128);
       batch.endCommit();
     }
-    const record = encode(batch, 1);
-    expect(batch.detached).not.toBeNull();
+    const { record, out } = encodeWithOut(batch, 1);
+    expect(batch.record).not.toBe(out);
+    expect(batch.detached).toBeNull();
     expect(checkRecord(record, 0, record.length, 1)).toBe(RecordCheck.Valid);
     expect(checkRecord(record, 0, record.length, 2)).toBe(RecordCheck.Invalid);
+  });
+
+  it('puts a segment table too large for the head room in out: a small body copied behind it, a large one detached', () => {
+    // Twelve segments with 100-character names: a 1216-byte table, more than fits in front of the ranges.
+    const names = Array.from({ length: 12 }, (_, k) => `${k}`.padStart(100, 's'));
+    const seg = Buffer.alloc(1 << 20, 5);
+    for (const rangeCount of [12, 1200]) {
+      const batch = new CommitBatch();
+      for (let i = 0; i < rangeCount; i++) {
+        seg.writeUInt32LE(i, i * 512);
+        batch.addRange(i % 12, names[i % 12]!, seg, i * 512, 200);
+        batch.endCommit();
+      }
+      const { record, out } = encodeWithOut(batch, 9);
+      expect(batch.record).toBe(out);
+      expect(batch.detached === null).toBe(rangeCount === 12);
+      expect(checkRecord(record, 0, record.length, 9)).toBe(RecordCheck.Valid);
+      const parsed = parseRecord(record, 0);
+      if (typeof parsed === 'string') throw new Error(parsed);
+      expect(parsed.ranges.length).toBe(rangeCount);
+      for (let i = 0; i < rangeCount; i++) {
+        const r = parsed.ranges.find((x) => x.offset === i * 512)!;
+        expect(r.segmentName).toBe(names[i % 12]);
+        expect(r.data.equals(seg.subarray(i * 512, i * 512 + 200))).toBe(true);
+      }
+    }
   });
 });

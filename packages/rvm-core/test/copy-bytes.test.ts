@@ -37,6 +37,23 @@ describe('copyBytes', () => {
     );
   });
 
+  it('copies 8-aligned ranges exactly (eight bytes at a time from 32 bytes), NaN bit patterns included', () => {
+    fc.assert(
+      fc.property(fc.nat(37), fc.nat(37), fc.nat(32), fc.uint8Array({ minLength: 8, maxLength: 8 }), (fromLong, toLong, lengthLongs, pattern) => {
+        const from = Buffer.alloc(300);
+        // Every eighth long is a signalling-NaN pattern: a float copy could quiet it; a BigInt64 copy must not.
+        for (let i = 0; i < from.length; i++) from[i] = i % 64 < 8 ? [0x01, 0, 0, 0, 0, 0, 0xf0, 0x7f][i % 8]! : pattern[i % 8]! ^ i;
+        const to = Buffer.alloc(300, 0xee);
+        const length = Math.min(lengthLongs, 37 - fromLong, 37 - toLong) * 8;
+        const expected = Buffer.from(to);
+        from.copy(expected, toLong * 8, fromLong * 8, fromLong * 8 + length);
+        copyBytes(new WordView(from), fromLong * 8, new WordView(to), toLong * 8, length);
+        expect(to.equals(expected)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('refuses a short copy that would leave either buffer', () => {
     const a = new WordView(Buffer.alloc(64));
     const b = new WordView(Buffer.alloc(64));

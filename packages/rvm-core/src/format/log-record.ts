@@ -80,11 +80,11 @@ export function writeRecordHeader(
 
 /**
  * Computes and stores the checksum of the record at buf[pos, pos + size),
- * continued over tail[0, tailSize) when the record's body is held apart.
+ * continued over tail[tailStart, tailStart + tailSize) when the record's body is held apart.
  */
-export function sealRecord(buf: Buffer, pos: number, size: number, tail?: Buffer, tailSize = 0): void {
+export function sealRecord(buf: Buffer, pos: number, size: number, tail?: Buffer, tailStart = 0, tailSize = 0): void {
   let crc = crc32c(buf, pos + 8, pos + size);
-  if (tail !== undefined) crc = crc32c(tail, 0, tailSize, crc);
+  if (tail !== undefined) crc = crc32c(tail, tailStart, tailStart + tailSize, crc);
   buf.writeUInt32LE(crc, pos + R_CHECKSUM);
 }
 

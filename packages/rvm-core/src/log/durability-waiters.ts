@@ -69,8 +69,14 @@ export class DurabilityWaiters {
       k++;
     }
     if (k > 0) {
-      this.written.splice(0, k);
-      this.writtenSequences.splice(0, k);
+      // Shifted in place: splice would allocate an array of the removed entries at every group sync.
+      const n = this.written.length - k;
+      for (let m = 0; m < n; m++) {
+        this.written[m] = this.written[m + k]!;
+        this.writtenSequences[m] = this.writtenSequences[m + k]!;
+      }
+      this.written.length = n;
+      this.writtenSequences.length = n;
     }
   }
 

@@ -156,8 +156,8 @@ export class RedoLog {
     const headSize = size - batch.detachedSize;
     assert(headSize <= sizeMax && size % 8 === 0, 'encoded record fits the size bound and is aligned');
     if (this.tail + size > this.allocatedSize) this.extend(this.tail + size);
-    writeFully(this.storage, this.fd, this.out, 0, headSize, this.tail);
-    if (batch.detached !== null) writeFully(this.storage, this.fd, batch.detached, 0, batch.detachedSize, this.tail + headSize);
+    writeFully(this.storage, this.fd, batch.record, batch.recordStart, batch.recordStart + headSize, this.tail);
+    if (batch.detached !== null) writeFully(this.storage, this.fd, batch.detached, batch.detachedStart, batch.detachedStart + batch.detachedSize, this.tail + headSize);
     this.tail += size;
     this.writtenSequence = this.nextSequence;
     this.nextSequence++;

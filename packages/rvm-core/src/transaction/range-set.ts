@@ -209,6 +209,12 @@ export class RangeSet {
     return this.overlaps(segment, 0, Number.MAX_SAFE_INTEGER);
   }
 
+  /** Declares the first range of an empty set. */
+  addFirst(segment: number, start: number, end: number): void {
+    assert(this.isEmpty() && start < end, 'addFirst: a non-empty range into an empty set');
+    this.main.replace(0, 0, segment, start, end);
+  }
+
   /**
    * Looks at declaring [start, end) of `segment` and returns whether any of
    * its bytes is new; if so, gapCount, gapStarts and gapEnds tell which

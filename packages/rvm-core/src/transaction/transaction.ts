@@ -151,6 +151,13 @@ export class Transaction {
     if (length === 0) return;
     const id = segment.id;
     const ranges = r.ranges;
+    if (ranges.isEmpty()) {
+      // The transaction's first range (most transactions declare one): nothing to merge with.
+      this.host.checkConflict(this, id, offset, end);
+      if (this.restore) r.save(segment, offset, length);
+      ranges.addFirst(id, offset, end);
+      return;
+    }
     // Already declared (so no other open transaction can hold these bytes): nothing to do.
     if (!ranges.plan(id, offset, end)) return;
     this.host.checkConflict(this, id, offset, end);
