@@ -249,8 +249,13 @@ export class RangeSet {
         sj++;
       }
     }
-    if (mj === mi + 1 && sj === si) {
-      // The common case: one main range overlaps or touches it, and nothing else.
+    if (mj === mi && sj === si) {
+      // The common case: it touches no declared byte, so it is all new.
+      this.gapStarts[0] = start;
+      this.gapEnds[0] = end;
+      this.gapCount = 1;
+    } else if (mj === mi + 1 && sj === si) {
+      // One main range overlaps or touches it, and nothing else.
       this.gapCount = 0;
       if (main.starts[mi]! > start) this.pushGap(start, main.starts[mi]!);
       if (main.ends[mi]! < end) this.pushGap(main.ends[mi]!, end);
