@@ -143,33 +143,26 @@ async function groupCommitBlock(rvm: Rvm, seg: Segment, latencies: Float64Array 
   const ops = GROUP_SYNCS_PER_BLOCK * COMMITTERS;
   let next = 0;
   const worker = async (slot: number): Promise<void> => {
+    // With latencies, one clock read per commit: a commit starts right after
+    // the previous one of its committer became durable, so that reading is
+    // the end of one latency and the start of the next. performance.now(),
+    // not hrtime.bigint(): no allocation.
+    let start = latencies === null ? 0 : performance.now();
     while (next < ops) {
       const i = next++;
       const tx = rvm.begin();
       tx.setRange(seg, slot * RECORD_SIZE, RECORD_SIZE);
       seg.bytes.writeUInt32LE(i, slot * RECORD_SIZE);
       await tx.commitAsync();
-    }
-  };
-  const timedWorker = async (slot: number): Promise<void> => {
-    // One clock read per commit: a commit starts right after the previous
-    // one of its committer became durable, so that reading is the end of one
-    // latency and the start of the next. performance.now(), not
-    // hrtime.bigint(): no allocation.
-    let start = performance.now();
-    while (next < ops) {
-      const i = next++;
-      const tx = rvm.begin();
-      tx.setRange(seg, slot * RECORD_SIZE, RECORD_SIZE);
-      seg.bytes.writeUInt32LE(i, slot * RECORD_SIZE);
-      await tx.commitAsync();
-      const end = performance.now();
-      latencies![latencyCount++] = end - start;
-      start = end;
+      if (latencies !== null) {
+        const end = performance.now();
+        latencies[latencyCount++] = end - start;
+        start = end;
+      }
     }
   };
   const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: COMMITTERS }, (_, slot) => (latencies === null ? worker(slot) : timedWorker(slot))));
+  await Promise.all(Array.from({ length: COMMITTERS }, (_, slot) => worker(slot)));
   return ops / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 

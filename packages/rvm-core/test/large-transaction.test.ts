@@ -7,11 +7,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rvm } from '../src/index.js';
+import type { Segment, Transaction } from '../src/index.js';
 import { SimStorage } from '../src/testing.js';
 
 const SEGMENT_SIZE = 256 * 1024;
 
 const workload = fc.array(fc.record({ offset: fc.nat(SEGMENT_SIZE - 64), length: fc.integer({ min: 1, max: 48 }), value: fc.integer({ min: 1, max: 255 }) }), { minLength: 500, maxLength: 4000 });
+
+type Writes = Array<{ offset: number; length: number; value: number }>;
+
+/** Declares and writes each of `writes` in `tx`, then checks the transaction's invariants. */
+function apply(tx: Transaction, seg: Segment, writes: Writes): void {
+  for (const w of writes) {
+    tx.setRange(seg, w.offset, w.length);
+    seg.bytes.fill(w.value, w.offset, w.offset + w.length);
+  }
+  expect(tx.verify()).toBeNull();
+}
 
 function fill(bytes: Buffer, seed: number): void {
   for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + seed) & 0xff;
@@ -30,11 +42,7 @@ describe('a transaction of thousands of scattered ranges', () => {
         setup.commit();
         const before = Buffer.from(seg.bytes);
         const tx = rvm.begin();
-        for (const w of writes) {
-          tx.setRange(seg, w.offset, w.length);
-          seg.bytes.fill(w.value, w.offset, w.offset + w.length);
-        }
-        expect(tx.verify()).toBeNull();
+        apply(tx, seg, writes);
         tx.abort();
         expect(seg.bytes.equals(before)).toBe(true);
         rvm.close();
@@ -50,11 +58,7 @@ describe('a transaction of thousands of scattered ranges', () => {
         const rvm = Rvm.open('/store', { storage, logSizeMax: 64 * 1024 * 1024 });
         const seg = rvm.map('s', SEGMENT_SIZE);
         const tx = rvm.begin();
-        for (const w of writes) {
-          tx.setRange(seg, w.offset, w.length);
-          seg.bytes.fill(w.value, w.offset, w.offset + w.length);
-        }
-        expect(tx.verify()).toBeNull();
+        apply(tx, seg, writes);
         tx.commit();
         const committed = Buffer.from(seg.bytes);
         storage.crash(1, 'dropAll');
