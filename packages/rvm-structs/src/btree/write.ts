@@ -114,6 +114,11 @@ function tryReplace(tree: TreeCore, node: number, index: number, cell: Buffer, c
   return true;
 }
 
+/** Bytes of the node that its header, slots and live cells take (garbage is free). */
+function usedSpace(bytes: Buffer, node: number, nodeSize: number): number {
+  return NODE_HEADER_SIZE + nodeCount(bytes, node) * SLOT_SIZE + nodeSize - nodeCellsStart(bytes, node) - nodeGarbage(bytes, node);
+}
+
 /** Pushes the node's cells into `list`, with `cell` inserted at or replacing slot `index` (mode), or none (index -1). */
 function fillList(list: CellList, bytes: Buffer, node: number, index: number, cell: Uint8Array, cellSize: number, mode: number): void {
   list.clear();
@@ -227,6 +232,12 @@ function slowPlace(tree: TreeCore, path: Path, level: number, index: number, cel
     }
     top--;
     insertedAt = path.positions[top]! + 1;
+    // A parent with room for the separator takes it without splitting: no need to list its
+    // cells (a branch holds a few hundred) to find that out.
+    if (usedSpace(bytes, path.nodes[top]!, nodeSize) + sepSize + SLOT_SIZE <= nodeSize) {
+      planSplit[top] = -1;
+      break;
+    }
     fillList(other, bytes, path.nodes[top]!, insertedAt, sepCells[top + 1]!, sepSize, MODE_INSERT);
     const swap = list;
     list = other;

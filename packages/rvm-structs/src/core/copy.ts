@@ -1,5 +1,10 @@
-/** Copies up to this many bytes in a loop: a subarray view (an allocation) and a native call cost more. */
-const COPY_LOOP_SIZE_MAX = 128;
+/**
+ * Copies up to this many bytes in a loop: below it a subarray view (an
+ * allocation) and a native call cost more. Measured (Node 20, ns per copy,
+ * byte loop vs set(subarray)): 16 B 26 vs 66, 32 B 58 vs 68, 48 B 78 vs 67,
+ * 80 B 133 vs 97, 128 B 264 vs 90.
+ */
+const COPY_LOOP_SIZE_MAX = 40;
 
 /**
  * Copies source[start, end) to target at `offset`. Short copies between
