@@ -316,6 +316,31 @@ describe('BTree bulk load', () => {
     store.verify();
   });
 
+  it('fills nodes to the share asked for, and refuses a fill outside [0.5, 1] before writing anything', () => {
+    const { store } = openStore({ rvmOptions: {} });
+    const entries = Array.from({ length: 20_000 }, (_, i) => [i, `value ${i}`] as const);
+    const fills: number[] = [];
+    for (const fill of [0.5, 0.75, 1]) {
+      const tree = store.btree<number, string>(`t${fill}`, { nodeSize: 1024 });
+      store.transaction(() => tree.bulkLoad(entries, { fill }));
+      const stats = tree.stats();
+      // A leaf closes when the next entry would pass the fill: within one entry (~30 bytes) of it.
+      expect(stats.leafFill).toBeLessThanOrEqual(fill);
+      expect(stats.leafFill).toBeGreaterThan(fill - 0.06);
+      fills.push(stats.leafFill);
+      expect(tree.get(12_345)).toBe('value 12345');
+      tree.verify();
+    }
+    expect(fills[0]).toBeLessThan(fills[1]!);
+    expect(fills[1]).toBeLessThan(fills[2]!);
+    const tree = store.btree<number, string>('refused');
+    for (const fill of [0.49, 1.01, Number.NaN, '0.9' as unknown as number]) {
+      expect(codeOf(() => store.transaction(() => tree.bulkLoad(entries, { fill })))).toBe('INVALID_ARGUMENT');
+    }
+    expect(tree.size).toBe(0);
+    store.verify();
+  });
+
   it('builds a tree of several levels that verifies and takes puts and deletes', () => {
     const { store } = openStore({ rvmOptions: {} });
     const tree = store.btree<number, number>('t', { nodeSize: 512 });

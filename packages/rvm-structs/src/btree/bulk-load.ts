@@ -29,8 +29,20 @@ import { CellList, commonPrefixSize, composeNode, nodeCount } from './node.js';
 import type { TreeCore } from './path.js';
 import { writeImage } from './write.js';
 
-/** The share of a node's space that bulk loading fills. */
+/**
+ * The share of a node's space that bulk loading fills by default: room for a
+ * few inserts per leaf before it splits. 1 packs nodes full (the smallest
+ * tree, for data that will only be read); lower values leave more room for
+ * random inserts, which otherwise split nearly every leaf they first reach.
+ */
 export const BULK_FILL = 0.9;
+/** The lowest fill bulkLoad accepts: below half, a node would hold less than a split leaves. */
+export const BULK_FILL_MIN = 0.5;
+
+export interface BulkLoadOptions {
+  /** Share of each node's space to fill, BULK_FILL_MIN .. 1. Default BULK_FILL. */
+  readonly fill?: number;
+}
 
 export interface LoadableTree<K> extends TreeCore {
   readonly keySizeMax: number;
@@ -73,7 +85,16 @@ class LevelBuilder {
   }
 }
 
-export function bulkLoad<K extends Key, V>(tree: LoadableTree<K>, entries: Iterable<readonly [K, V]>, codec: ValueCodec<V>): void {
+/** The fill of `options`, checked; INVALID_ARGUMENT for anything but a number in [BULK_FILL_MIN, 1]. */
+export function bulkFillOf(options: BulkLoadOptions | undefined): number {
+  const fill = options?.fill ?? BULK_FILL;
+  if (typeof fill !== 'number' || !(fill >= BULK_FILL_MIN && fill <= 1)) {
+    throw new StructError('INVALID_ARGUMENT', `bulkLoad's fill is the share of each node to fill, from ${BULK_FILL_MIN} to 1; got ${String(fill)}.`, { fill });
+  }
+  return fill;
+}
+
+export function bulkLoad<K extends Key, V>(tree: LoadableTree<K>, entries: Iterable<readonly [K, V]>, codec: ValueCodec<V>, fillShare: number): void {
   const ctx = tree.ctx;
   const header = tree.headerOffset;
   const nodeSize = tree.nodeSize;
@@ -83,7 +104,7 @@ export function bulkLoad<K extends Key, V>(tree: LoadableTree<K>, entries: Itera
       throw new StructError('INVALID_ARGUMENT', 'bulkLoad fills an empty tree only; clear() it first, or put the entries one by one.', {});
     }
   }
-  const fill = Math.floor((nodeSize - NODE_HEADER_SIZE) * BULK_FILL);
+  const fill = Math.floor((nodeSize - NODE_HEADER_SIZE) * fillShare);
   const levels: LevelBuilder[] = [new LevelBuilder(nodeSize, tree.cellSizeMax)];
   const image = Buffer.alloc(nodeSize);
   const key = Buffer.alloc(tree.keySizeMax);
