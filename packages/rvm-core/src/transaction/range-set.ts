@@ -159,7 +159,7 @@ export class SortedRanges {
  *
  * Two sorted lists hold the ranges. A range that lands among many others
  * goes into the short side list, which is merged into the main list once it
- * holds more than about sqrt(main count) ranges: inserting one range into one
+ * holds more than sqrt(32 x main count) ranges: inserting one range into one
  * sorted array shifts half of it, and a transaction of 200,000 scattered
  * ranges took 5 s in setRange that way; now each insertion moves O(sqrt n)
  * ranges. Ranges declared in ascending order (and every range of a small
@@ -174,7 +174,7 @@ export class RangeSet {
   private readonly side = new SortedRanges();
   /** Where flatten() merges into; swapped with main. */
   private spare = new SortedRanges();
-  /** The bytes of the last add() that were not declared before: [gapStarts[k], gapEnds[k]). */
+  /** The bytes of the last plan() that were not declared before: [gapStarts[k], gapEnds[k]). */
   gapCount = 0;
   gapStarts = new Float64Array(16);
   gapEnds = new Float64Array(16);
