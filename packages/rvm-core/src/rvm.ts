@@ -457,6 +457,7 @@ export class Rvm implements TransactionHost {
     if (size > RECORD_SIZE_MAX / 2) {
       throw new RvmError('LIMIT_EXCEEDED', `Transaction ${tx.id} declared ${size} bytes; one transaction may change at most ${RECORD_SIZE_MAX / 2}. Split it, or abort it.`, { transaction: tx.id, size });
     }
+    batch.reserve(ranges.count, size);
     for (let i = 0; i < ranges.count; i++) {
       const id = ranges.segments[i]!;
       const segment = this.segmentsById[id];

@@ -46,6 +46,13 @@ import { PAGE_SHIFT } from '../segment/dirty-pages.js';
  */
 const HEAD_ROOM = 1024;
 
+const BODY_SIZE_INITIAL = 64 * 1024;
+/** clear() releases a body grown past this (a batch this large is rare: one huge transaction). */
+const BODY_KEEP_SIZE_MAX = 4 * 1024 * 1024;
+const RANGE_COUNT_INITIAL = 64;
+/** clear() releases range arrays grown past this many ranges. */
+const RANGE_KEEP_COUNT_MAX = 64 * 1024;
+
 /** When the head does not fit HEAD_ROOM: bodies up to this size are copied behind it and written with one write. */
 const INLINE_BODY_SIZE_MAX = 64 * 1024;
 
@@ -66,15 +73,15 @@ export class CommitBatch {
   dataSize = 0;
   /** The ranges occupy body[HEAD_ROOM, bodyEnd), in record layout. */
   private bodyEnd = HEAD_ROOM;
-  private body = Buffer.alloc(64 * 1024);
+  private body = Buffer.alloc(BODY_SIZE_INITIAL);
   private bodyView = new WordView(this.body);
   /** The last segment memory addRange copied from (one view per Buffer, see WordView). */
   private sourceView: WordView | null = null;
 
-  private segmentIds = new Int32Array(64);
-  private offsets = new Float64Array(64);
-  private lengths = new Float64Array(64);
-  private bodyPositions = new Float64Array(64);
+  private segmentIds = new Int32Array(RANGE_COUNT_INITIAL);
+  private offsets = new Float64Array(RANGE_COUNT_INITIAL);
+  private lengths = new Float64Array(RANGE_COUNT_INITIAL);
+  private bodyPositions = new Float64Array(RANGE_COUNT_INITIAL);
 
   /** Record-local segment index by segment id (-1: not in this batch), and the names in local order. */
   private localIndex = new Int32Array(16).fill(-1);
@@ -89,10 +96,10 @@ export class CommitBatch {
   overlapPossible = false;
 
   // Scratch space for encode(), reused.
-  private order = new Int32Array(64);
-  private members = new Int32Array(64);
-  private sortScratch = new Int32Array(64);
-  private sortDigits = new Int32Array(64);
+  private order = new Int32Array(RANGE_COUNT_INITIAL);
+  private members = new Int32Array(RANGE_COUNT_INITIAL);
+  private sortScratch = new Int32Array(RANGE_COUNT_INITIAL);
+  private sortDigits = new Int32Array(RANGE_COUNT_INITIAL);
   private readonly radixCounts = new Int32Array(RADIX_SIZE);
 
   /** `commitSerialStart` exists for tests of the serial wrap; the default suits everything else. */
@@ -197,6 +204,23 @@ export class CommitBatch {
   }
 
   clear(): void {
+    // Memory a one-off huge batch grew (a bulk load of 100 MB) is released, not kept for good.
+    if (this.body.length > BODY_KEEP_SIZE_MAX) {
+      this.body = Buffer.alloc(BODY_SIZE_INITIAL);
+      this.bodyView = new WordView(this.body);
+    }
+    if (this.segmentIds.length > RANGE_KEEP_COUNT_MAX) {
+      this.segmentIds = new Int32Array(RANGE_COUNT_INITIAL);
+      this.offsets = new Float64Array(RANGE_COUNT_INITIAL);
+      this.lengths = new Float64Array(RANGE_COUNT_INITIAL);
+      this.bodyPositions = new Float64Array(RANGE_COUNT_INITIAL);
+    }
+    if (this.order.length > RANGE_KEEP_COUNT_MAX) {
+      this.order = new Int32Array(RANGE_COUNT_INITIAL);
+      this.members = new Int32Array(RANGE_COUNT_INITIAL);
+      this.sortScratch = new Int32Array(RANGE_COUNT_INITIAL);
+      this.sortDigits = new Int32Array(RANGE_COUNT_INITIAL);
+    }
     for (const id of this.localIds) this.localIndex[id] = -1;
     this.localIds.length = 0;
     this.localNames.length = 0;
@@ -452,6 +476,22 @@ export class CommitBatch {
       const p = this.bodyPositions[j]! + RANGE_HEADER_SIZE;
       copyBytes(this.bodyView, p, out, dataStart + (this.offsets[j]! - lo), this.lengths[j]!);
     }
+  }
+
+  /**
+   * Makes room for `rangeCount` more ranges holding `dataSize` bytes in all, so
+   * that a large commit grows the batch's memory once, not by doubling many
+   * times (each doubling copies everything held).
+   */
+  reserve(rangeCount: number, dataSize: number): void {
+    const end = this.bodyEnd + rangeCount * (RANGE_HEADER_SIZE + 7) + dataSize;
+    if (end > this.body.length) this.growBody(end);
+    while (this.rangeCount + rangeCount > this.segmentIds.length) this.growRanges();
+  }
+
+  /** Bytes of memory the batch holds (tests: a huge batch's memory is released by clear()). */
+  get capacity(): number {
+    return this.body.length + this.segmentIds.length * 28 + this.order.length * 16;
   }
 
   private growRanges(): void {

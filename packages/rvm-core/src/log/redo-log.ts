@@ -21,7 +21,7 @@ import { CommitBatch } from './commit-batch.js';
 
 export class RedoLog {
   readonly batch = new CommitBatch();
-  private out = Buffer.allocUnsafe(64 * 1024);
+  private out = Buffer.allocUnsafe(OUT_SIZE_INITIAL);
   private readonly headerBuf = Buffer.alloc(LOG_HEADER_SLOT_SIZE);
 
   /** File offset where the next record goes. */
@@ -162,6 +162,8 @@ export class RedoLog {
     this.writtenSequence = this.nextSequence;
     this.nextSequence++;
     batch.clear();
+    // A huge merged record grew `out`; the next one that needs it grows it again.
+    if (this.out.length > OUT_KEEP_SIZE_MAX) this.out = Buffer.allocUnsafe(OUT_SIZE_INITIAL);
   }
 
   /** Writes zeros from the end of the file to at least `needed`, a step ahead (synced with the next record). */
@@ -238,6 +240,9 @@ export class RedoLog {
 }
 
 const EXTEND_STEP = 1024 * 1024;
+const OUT_SIZE_INITIAL = 64 * 1024;
+/** writeBatch releases an `out` buffer grown past this. */
+const OUT_KEEP_SIZE_MAX = 4 * 1024 * 1024;
 const ZEROS = Buffer.alloc(EXTEND_STEP);
 
 function randomSalt(): number {

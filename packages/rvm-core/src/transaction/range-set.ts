@@ -18,6 +18,8 @@ const SIDE_MAIN_COUNT_MIN = 256;
  */
 const SIDE_COUNT_MIN = 64;
 const SIDE_BALANCE = 32;
+/** clear() releases lists grown past this many ranges. */
+const KEEP_COUNT_MAX = 64 * 1024;
 
 /** Fields of RangeSet.planned. */
 const PLAN_SEGMENT = 0;
@@ -171,7 +173,7 @@ export class SortedRanges {
  */
 export class RangeSet {
   private main = new SortedRanges();
-  private readonly side = new SortedRanges();
+  private side = new SortedRanges();
   /** Where flatten() merges into; swapped with main. */
   private spare = new SortedRanges();
   /** The bytes of the last plan() that were not declared before: [gapStarts[k], gapEnds[k]). */
@@ -187,6 +189,19 @@ export class RangeSet {
     this.side.clear();
     this.gapCount = 0;
     this.planValid = false;
+    // Lists grown by one huge transaction are released (the set is pooled with its transaction).
+    if (this.main.segments.length > KEEP_COUNT_MAX) this.main = new SortedRanges();
+    if (this.spare.segments.length > KEEP_COUNT_MAX) this.spare = new SortedRanges();
+    if (this.side.segments.length > KEEP_COUNT_MAX) this.side = new SortedRanges();
+    if (this.gapStarts.length > KEEP_COUNT_MAX) {
+      this.gapStarts = new Float64Array(16);
+      this.gapEnds = new Float64Array(16);
+    }
+  }
+
+  /** Ranges the lists have room for (tests: a huge transaction's room is released by clear()). */
+  get capacity(): number {
+    return this.main.segments.length + this.side.segments.length + this.spare.segments.length + this.gapStarts.length;
   }
 
   isEmpty(): boolean {

@@ -36,16 +36,23 @@ export interface TransactionHost {
   transactionAborted(tx: Transaction): void;
 }
 
+const UNDO_SIZE_INITIAL = 4096;
+/** reset() releases undo data grown past this. */
+const UNDO_KEEP_SIZE_MAX = 4 * 1024 * 1024;
+const UNDO_COUNT_INITIAL = 16;
+/** reset() releases undo piece arrays grown past this many pieces. */
+const UNDO_KEEP_COUNT_MAX = 64 * 1024;
+
 /** Reusable memory of a transaction, pooled by the Rvm. */
 export class TransactionResources {
   readonly ranges = new RangeSet();
   undoCount = 0;
   /** Entries past undoCount are null, so that a pooled transaction keeps no unmapped segment alive. */
   undoSegments: Array<Segment | null> = [];
-  undoOffsets = new Float64Array(16);
-  undoLengths = new Float64Array(16);
-  undoPositions = new Float64Array(16);
-  undoData = Buffer.allocUnsafe(4096);
+  undoOffsets = new Float64Array(UNDO_COUNT_INITIAL);
+  undoLengths = new Float64Array(UNDO_COUNT_INITIAL);
+  undoPositions = new Float64Array(UNDO_COUNT_INITIAL);
+  undoData = Buffer.allocUnsafe(UNDO_SIZE_INITIAL);
   undoView = new WordView(this.undoData);
   undoSize = 0;
   /** The last segment memory saved from (one view per Buffer, see WordView); null after reset, like undoSegments. */
@@ -57,6 +64,23 @@ export class TransactionResources {
     this.undoCount = 0;
     this.undoSize = 0;
     this.sourceView = null;
+    // Pooled resources would otherwise keep what one huge transaction grew (a bulk load's
+    // undo data is as large as the load) for the life of the Rvm.
+    if (this.undoData.length > UNDO_KEEP_SIZE_MAX) {
+      this.undoData = Buffer.allocUnsafe(UNDO_SIZE_INITIAL);
+      this.undoView = new WordView(this.undoData);
+    }
+    if (this.undoOffsets.length > UNDO_KEEP_COUNT_MAX) {
+      this.undoSegments = [];
+      this.undoOffsets = new Float64Array(UNDO_COUNT_INITIAL);
+      this.undoLengths = new Float64Array(UNDO_COUNT_INITIAL);
+      this.undoPositions = new Float64Array(UNDO_COUNT_INITIAL);
+    }
+  }
+
+  /** Bytes of memory held for undo data (tests: a huge transaction's is released by reset()). */
+  get undoCapacity(): number {
+    return this.undoData.length + this.undoOffsets.length * 24;
   }
 
   /** A WordView of `bytes`, reusing the last one made. */
