@@ -166,6 +166,7 @@ export class Rvm implements TransactionHost {
     private readonly recovery: RecoveryReport,
   ) {
     this.pageWriter = new PageWriter(storage);
+    log.batch.dataSizeKeepMax = 2 * batchSizeMax;
   }
 
   /**

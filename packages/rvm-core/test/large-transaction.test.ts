@@ -74,32 +74,45 @@ describe('a transaction of thousands of scattered ranges', () => {
 });
 
 describe('memory after a huge transaction', () => {
+  // An Rvm writes a batch once it holds batchSizeMax; the batch's memory is released after a
+  // batch of more than twice that, undo data past 64 MiB, range lists past 2^18 ranges.
   it('is released: the pooled undo buffer and range lists, and the log batch once written', () => {
     const storage = new SimStorage();
-    const rvm = Rvm.open('/store', { storage, logSizeMax: 64 * 1024 * 1024 });
-    const seg = rvm.map('s', 16 * 1024 * 1024);
+    const rvm = Rvm.open('/store', { storage, logSizeMax: 1024 * 1024 * 1024, batchSizeMax: 64 * 1024 });
+    const seg = rvm.map('s', 80 * 1024 * 1024);
     const internals = rvm as unknown as { resourcePool: TransactionResources[]; log: { batch: CommitBatch } };
+    const huge = 65 * 1024 * 1024;
     for (const end of ['commit', 'abort'] as const) {
       const tx = rvm.begin();
-      // 100,000 scattered 64-byte ranges: 6.4 MB of undo data and of log batch.
-      for (let i = 0; i < 100_000; i++) tx.setRange(seg, ((i * 7919) % 100_000) * 128, 64);
+      tx.setRange(seg, 0, huge);
+      // 300,000 scattered 1-byte ranges, one byte apart (never adjacent), past the huge one.
+      for (let i = 0; i < 300_000; i++) tx.setRange(seg, huge + ((i * 7919) % 300_000) * 2, 1);
       const resources = tx._resources!;
-      expect(resources.undoCapacity).toBeGreaterThan(6_000_000);
-      expect(resources.ranges.capacity).toBeGreaterThan(100_000);
+      expect(resources.undoCapacity).toBeGreaterThan(huge);
+      expect(resources.ranges.capacity).toBeGreaterThan(300_000);
       if (end === 'commit') {
         const written = rvm.query().counters.logBytesWritten;
         tx.commit({ flush: false });
         rvm.flush();
-        // The batch held the whole 6.4 MB commit before it was written.
-        expect(rvm.query().counters.logBytesWritten - written).toBeGreaterThan(6_400_000);
+        // The batch held the whole commit before it was written.
+        expect(rvm.query().counters.logBytesWritten - written).toBeGreaterThan(huge);
       } else {
         tx.abort();
       }
       expect(internals.resourcePool).toContain(resources);
       expect(resources.undoCapacity).toBeLessThan(1024 * 1024);
-      expect(resources.ranges.capacity).toBeLessThan(70_000 * 4);
+      expect(resources.ranges.capacity).toBeLessThan(64 * 1024);
       expect(internals.log.batch.capacity).toBeLessThan(1024 * 1024);
     }
+    // A batch of ordinary size keeps its memory (releasing it would make the next one grow it again).
+    for (let i = 0; i < 100; i++) {
+      const tx = rvm.begin();
+      tx.setRange(seg, i * 1024, 1024);
+      tx.commit({ flush: false });
+    }
+    const kept = internals.log.batch.capacity;
+    rvm.flush();
+    expect(internals.log.batch.capacity).toBe(kept);
     // And the store still works with the released memory.
     const tx = rvm.begin();
     tx.setRange(seg, 0, 8);

@@ -33,6 +33,7 @@
  * Memory: parallel typed arrays and one body buffer, grown by doubling and
  * reused after every write, so steady-state commits allocate nothing.
  */
+import { BATCH_SIZE_MAX_DEFAULT } from '../constants.js';
 import { assert } from '../errors.js';
 import { pad8, RANGE_HEADER_SIZE, RECORD_HEADER_SIZE, writeRecordHeader, sealRecord } from '../format/log-record.js';
 import { writeU64 } from '../format/u64.js';
@@ -47,11 +48,7 @@ import { PAGE_SHIFT } from '../segment/dirty-pages.js';
 const HEAD_ROOM = 1024;
 
 const BODY_SIZE_INITIAL = 64 * 1024;
-/** clear() releases a body grown past this (a batch this large is rare: one huge transaction). */
-const BODY_KEEP_SIZE_MAX = 4 * 1024 * 1024;
 const RANGE_COUNT_INITIAL = 64;
-/** clear() releases range arrays grown past this many ranges. */
-const RANGE_KEEP_COUNT_MAX = 64 * 1024;
 
 /** When the head does not fit HEAD_ROOM: bodies up to this size are copied behind it and written with one write. */
 const INLINE_BODY_SIZE_MAX = 64 * 1024;
@@ -65,6 +62,12 @@ const RADIX_SIZE = 1 << RADIX_BITS;
 const RADIX_MASK = RADIX_SIZE - 1;
 
 export class CommitBatch {
+  /**
+   * clear() releases the memory of a batch that held more range data than
+   * this. The Rvm sets it to twice its batchSizeMax (a batch is written once
+   * it holds batchSizeMax, so only a commit larger than that passes it).
+   */
+  dataSizeKeepMax = 2 * BATCH_SIZE_MAX_DEFAULT;
   /** Number of ranges. */
   rangeCount = 0;
   /** Number of commits in the batch. */
@@ -204,23 +207,10 @@ export class CommitBatch {
   }
 
   clear(): void {
-    // Memory a one-off huge batch grew (a bulk load of 100 MB) is released, not kept for good.
-    if (this.body.length > BODY_KEEP_SIZE_MAX) {
-      this.body = Buffer.alloc(BODY_SIZE_INITIAL);
-      this.bodyView = new WordView(this.body);
-    }
-    if (this.segmentIds.length > RANGE_KEEP_COUNT_MAX) {
-      this.segmentIds = new Int32Array(RANGE_COUNT_INITIAL);
-      this.offsets = new Float64Array(RANGE_COUNT_INITIAL);
-      this.lengths = new Float64Array(RANGE_COUNT_INITIAL);
-      this.bodyPositions = new Float64Array(RANGE_COUNT_INITIAL);
-    }
-    if (this.order.length > RANGE_KEEP_COUNT_MAX) {
-      this.order = new Int32Array(RANGE_COUNT_INITIAL);
-      this.members = new Int32Array(RANGE_COUNT_INITIAL);
-      this.sortScratch = new Int32Array(RANGE_COUNT_INITIAL);
-      this.sortDigits = new Int32Array(RANGE_COUNT_INITIAL);
-    }
+    // The memory of a batch larger than batches get in steady state (one huge commit: a bulk
+    // load of 100 MB) is released, not kept for good. Batches up to dataSizeKeepMax keep theirs:
+    // releasing it after every full batch would make the next one grow it again.
+    if (this.dataSize > this.dataSizeKeepMax) this.release();
     for (const id of this.localIds) this.localIndex[id] = -1;
     this.localIds.length = 0;
     this.localNames.length = 0;
@@ -476,6 +466,19 @@ export class CommitBatch {
       const p = this.bodyPositions[j]! + RANGE_HEADER_SIZE;
       copyBytes(this.bodyView, p, out, dataStart + (this.offsets[j]! - lo), this.lengths[j]!);
     }
+  }
+
+  private release(): void {
+    this.body = Buffer.alloc(BODY_SIZE_INITIAL);
+    this.bodyView = new WordView(this.body);
+    this.segmentIds = new Int32Array(RANGE_COUNT_INITIAL);
+    this.offsets = new Float64Array(RANGE_COUNT_INITIAL);
+    this.lengths = new Float64Array(RANGE_COUNT_INITIAL);
+    this.bodyPositions = new Float64Array(RANGE_COUNT_INITIAL);
+    this.order = new Int32Array(RANGE_COUNT_INITIAL);
+    this.members = new Int32Array(RANGE_COUNT_INITIAL);
+    this.sortScratch = new Int32Array(RANGE_COUNT_INITIAL);
+    this.sortDigits = new Int32Array(RANGE_COUNT_INITIAL);
   }
 
   /**

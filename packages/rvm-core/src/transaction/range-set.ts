@@ -18,8 +18,8 @@ const SIDE_MAIN_COUNT_MIN = 256;
  */
 const SIDE_COUNT_MIN = 64;
 const SIDE_BALANCE = 32;
-/** clear() releases lists grown past this many ranges. */
-const KEEP_COUNT_MAX = 64 * 1024;
+/** clear() releases lists grown past this many ranges (an exceptional transaction's; see TransactionResources.reset). */
+const KEEP_COUNT_MAX = 256 * 1024;
 
 /** Fields of RangeSet.planned. */
 const PLAN_SEGMENT = 0;

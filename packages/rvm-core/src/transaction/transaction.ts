@@ -37,11 +37,15 @@ export interface TransactionHost {
 }
 
 const UNDO_SIZE_INITIAL = 4096;
-/** reset() releases undo data grown past this. */
-const UNDO_KEEP_SIZE_MAX = 4 * 1024 * 1024;
+/**
+ * reset() releases undo data grown past this, and piece arrays grown past
+ * UNDO_KEEP_COUNT_MAX pieces: the memory of an exceptional transaction (a bulk
+ * load), while transactions of up to a few MB keep theirs from one to the
+ * next (releasing it each time would make each one grow it again).
+ */
+const UNDO_KEEP_SIZE_MAX = 64 * 1024 * 1024;
 const UNDO_COUNT_INITIAL = 16;
-/** reset() releases undo piece arrays grown past this many pieces. */
-const UNDO_KEEP_COUNT_MAX = 64 * 1024;
+const UNDO_KEEP_COUNT_MAX = 256 * 1024;
 
 /** Reusable memory of a transaction, pooled by the Rvm. */
 export class TransactionResources {
