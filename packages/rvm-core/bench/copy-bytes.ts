@@ -5,7 +5,7 @@
  *
  * Run: `npx tsx --conditions=source packages/rvm-core/bench/copy-bytes.ts`
  */
-import { copyBytes, WordView } from '../src/log/commit-batch.js';
+import { copyBytes, WordView } from '../src/copy-bytes.js';
 
 const COPIES = 200_000;
 const from = Buffer.alloc(64 * 1024, 7);

@@ -239,17 +239,14 @@ export class Rvm implements TransactionHost {
       if (size === undefined) throw new RvmError('SEGMENT_NOT_FOUND', `Segment "${name}" does not exist. Pass a size to map() to create it.`, { segment: name });
       this.createSegmentFile(name, path, size);
     }
-    let fd: FileHandle;
+    // Two descriptors of the file: see Segment.syncFd.
+    let fd: FileHandle | null = null;
     let syncFd: FileHandle;
     try {
       fd = this.storage.open(path, false);
-    } catch (e) {
-      throw ioError(e, `opening segment file ${path}`, { segment: name, path });
-    }
-    try {
       syncFd = this.storage.open(path, false);
     } catch (e) {
-      safely(() => this.storage.close(fd));
+      if (fd !== null) safely(() => this.storage.close(fd!));
       throw ioError(e, `opening segment file ${path}`, { segment: name, path });
     }
     try {
@@ -271,8 +268,7 @@ export class Rvm implements TransactionHost {
       this.logger?.('mapped', { segment: name, size: stored });
       return segment;
     } catch (e) {
-      safely(() => this.storage.close(syncFd));
-      safely(() => this.storage.close(fd));
+      this.closeFiles(fd, syncFd);
       throw ioError(e, `reading segment file ${path}`, { segment: name, path });
     }
   }
@@ -300,10 +296,14 @@ export class Rvm implements TransactionHost {
     // is lost either way (the log holds the slice's changes); a failure
     // poisons the instance, and the next call reports it.
     if (segment === this.sliceSegment) safely(() => this.syncSegment(segment));
-    // The fds are released even when close reports an error; nothing was left unsynced in them.
-    safely(() => this.storage.close(segment.syncFd));
-    safely(() => this.storage.close(segment.fd));
+    this.closeFiles(segment.fd, segment.syncFd);
     this.logger?.('unmapped', { segment: segment.name });
+  }
+
+  /** Releases a segment's two descriptors, even when closing one reports an error (nothing is left unsynced in them). */
+  private closeFiles(fd: FileHandle, syncFd: FileHandle): void {
+    safely(() => this.storage.close(syncFd));
+    safely(() => this.storage.close(fd));
   }
 
   /**
@@ -862,8 +862,7 @@ export class Rvm implements TransactionHost {
     for (const segment of this.segmentsByName.values()) {
       segment._mapped = false;
       this.segmentsById[segment.id] = undefined;
-      safely(() => this.storage.close(segment.syncFd));
-      safely(() => this.storage.close(segment.fd));
+      this.closeFiles(segment.fd, segment.syncFd);
     }
     this.segmentsByName.clear();
     this.segmentFds.clear();

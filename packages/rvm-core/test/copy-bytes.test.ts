@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyBytes, WordView } from '../src/log/commit-batch.js';
+import { copyBytes, WordView } from '../src/copy-bytes.js';
 
 describe('copyBytes', () => {
   it('copies like Buffer#copy at every alignment and length, on Buffers that start anywhere in their memory', () => {

@@ -180,7 +180,11 @@ export class RangeSet {
   gapCount = 0;
   gapStarts = new Float64Array(16);
   gapEnds = new Float64Array(16);
-  /** The last plan() that found new bytes (PLAN_* fields), valid until add(), clear() or flatten(). */
+  /**
+   * The last plan() that found new bytes (PLAN_* fields), valid until add(),
+   * clear() or flatten(). A Float64Array, not seven number fields: with fields,
+   * 100,000 scattered setRanges ran 15-20 % slower (commit-path bench).
+   */
   private readonly planned = new Float64Array(PLAN_SIZE);
   private planValid = false;
 

@@ -16,7 +16,7 @@
  *   to the pool and must not be touched through it again.
  */
 import { RvmError, assert } from '../errors.js';
-import { copyBytes, WordView, wordViewOf } from '../log/commit-batch.js';
+import { copyBytes, WordView, WordViewCache } from '../copy-bytes.js';
 import { Segment } from '../segment/segment.js';
 import { RangeSet } from './range-set.js';
 
@@ -59,15 +59,15 @@ export class TransactionResources {
   undoData = Buffer.allocUnsafe(UNDO_SIZE_INITIAL);
   undoView = new WordView(this.undoData);
   undoSize = 0;
-  /** The last segment memory saved from (one view per Buffer, see WordView); null after reset, like undoSegments. */
-  private sourceView: WordView | null = null;
+  /** The last segment memory saved from or restored to; forgotten at reset, like undoSegments. */
+  readonly segmentViews = new WordViewCache();
 
   reset(): void {
     this.ranges.clear();
     for (let k = 0; k < this.undoCount; k++) this.undoSegments[k] = null;
     this.undoCount = 0;
     this.undoSize = 0;
-    this.sourceView = null;
+    this.segmentViews.forget();
     // Pooled resources would otherwise keep what one huge transaction grew (a bulk load's
     // undo data is as large as the load) for the life of the Rvm.
     if (this.undoData.length > UNDO_KEEP_SIZE_MAX) {
@@ -87,16 +87,6 @@ export class TransactionResources {
     return this.undoData.length + this.undoOffsets.length * 24;
   }
 
-  /** A WordView of `bytes`, reusing the last one made. */
-  segmentView(bytes: Buffer): WordView {
-    let view = this.sourceView;
-    if (view === null || view.bytes !== bytes) {
-      view = wordViewOf(bytes);
-      this.sourceView = view;
-    }
-    return view;
-  }
-
   save(segment: Segment, offset: number, length: number): void {
     const i = this.undoCount;
     if (i === this.undoOffsets.length) this.growPieces();
@@ -112,7 +102,7 @@ export class TransactionResources {
     this.undoOffsets[i] = offset;
     this.undoLengths[i] = length;
     this.undoPositions[i] = this.undoSize;
-    copyBytes(this.segmentView(segment._bytes), offset, this.undoView, this.undoSize, length);
+    copyBytes(this.segmentViews.of(segment._bytes), offset, this.undoView, this.undoSize, length);
     this.undoSize += length;
     this.undoCount = i + 1;
   }
@@ -232,7 +222,7 @@ export class Transaction {
     }
     for (let k = r.undoCount - 1; k >= 0; k--) {
       const segment = r.undoSegments[k]!;
-      copyBytes(r.undoView, r.undoPositions[k]!, r.segmentView(segment._bytes), r.undoOffsets[k]!, r.undoLengths[k]!);
+      copyBytes(r.undoView, r.undoPositions[k]!, r.segmentViews.of(segment._bytes), r.undoOffsets[k]!, r.undoLengths[k]!);
     }
     this.host.endTransaction(this);
     this.host.transactionAborted(this);
