@@ -27,7 +27,7 @@ describe('rvm status', () => {
     expect(human!.stdout).toMatch(/^Format {4}version 1, store id [0-9a-f]{32}, created /m);
     expect(human!.stdout).toContain('Lock      free\n');
     expect(human!.stdout).toMatch(/^Log {7}3 records, \d+ B since the last truncation$/m);
-    expect(human!.stdout).toMatch(/^ {10}generation 1, sequences 1\.\.3, file /m);
+    expect(human!.stdout).toMatch(/^ {10}generation 1 \(log format 2\), sequences 1\.\.3, file /m);
     expect(human!.stdout).toContain('  a        8.0 KiB  8192\n  b        4.0 KiB  4096\n');
     const json = JSON.parse(asJson!.stdout) as Record<string, any>;
     expect(json.formatVersion).toBe(1);

@@ -7,7 +7,7 @@
  * committers and nothing RVM does beyond the physical work. Per commit: an
  * undo copy and a copy of the 128 bytes behind a 16-byte range header into
  * one batch buffer, and an await of one promise shared by the batch; per
- * batch: setImmediate, CRC-32C of the record, one write, one fdatasync on the
+ * batch: setImmediate, XXH32 of the record (the log's checksum), one write, one fdatasync on the
  * thread pool. No transactions, ranges, conflicts, dirty pages or errors.
  * Its ratio to raw is a ceiling for any implementation of commitAsync called
  * this way; RVM's distance to it is what RVM itself costs.
@@ -17,7 +17,7 @@
  */
 import { closeSync, fdatasync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32c } from '../src/format/crc32c.js';
+import { xxh32 } from '../src/format/xxh32.js';
 import { NodeStorage, Rvm, type FileHandle, type Segment } from '../src/index.js';
 import { median, percentile, QUICK, withTempDirAsync } from './measure.js';
 
@@ -94,7 +94,7 @@ class MinimalGroupCommit {
     const resolve = this.resolve!;
     this.promise = null;
     this.resolve = null;
-    this.batch.writeUInt32LE(crc32c(this.batch, 8, this.batchEnd), 4);
+    this.batch.writeUInt32LE(xxh32(this.batch, 8, this.batchEnd), 4);
     writeSync(this.fd, this.batch, 0, this.batchEnd, this.filePosition);
     this.filePosition += this.batchEnd;
     this.batchEnd = 56;

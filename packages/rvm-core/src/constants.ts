@@ -1,7 +1,18 @@
 /** Format versions and limits shared by the core. Format layouts live in src/format/. */
 
-/** Version of the log and store files. Bump on any incompatible layout change. */
+/** Version of the store file (format/store-meta.ts). Bump on any incompatible layout change. */
 export const FORMAT_VERSION = 1;
+
+/**
+ * Version of the log (format/log-header.ts, format/log-record.ts), written in
+ * each generation's header. 1: records checksummed with CRC-32C; 2: with XXH32
+ * (format/xxh32.ts says why). A log of an older version in this list is
+ * recovered and then reset to a generation of LOG_FORMAT_VERSION; an older
+ * library meets the newer header and refuses it (VERSION_MISMATCH), so it
+ * never reads XXH32 records as torn CRC-32C ones.
+ */
+export const LOG_FORMAT_VERSION = 2;
+export const LOG_FORMAT_VERSION_MIN = 1;
 
 /** Segment names: a leading letter, digit or underscore, then up to 99 of [A-Za-z0-9_.-]. */
 export const SEGMENT_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;

@@ -70,7 +70,7 @@ function referenceRecord(commits: ReadonlyArray<ReadonlyArray<RangeWrite>>, sequ
   }
   const record = Buffer.concat(parts);
   writeRecordHeader(record, 0, SALT, record.length, sequence, durableSequence, commits.length, locals.size, ranges.length);
-  sealRecord(record, 0, record.length);
+  sealRecord(record, 0, record.length, null);
   return record;
 }
 

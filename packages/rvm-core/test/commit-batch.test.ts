@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LOG_FORMAT_VERSION } from '../src/constants.js';
 import { checkRecord, parseRecord, RecordCheck } from '../src/format/log-record.js';
 import { CommitBatch } from '../src/log/commit-batch.js';
 
@@ -35,7 +36,7 @@ describe('CommitBatch', () => {
             for (let b = offset; b < offset + w.length; b++) expected[w.segment]!.set(b, w.value);
           }
           const record = encode(batch, 77);
-          expect(checkRecord(record, 0, record.length, 77)).toBe(RecordCheck.Valid);
+          expect(checkRecord(record, 0, record.length, 77, LOG_FORMAT_VERSION)).toBe(RecordCheck.Valid);
           const parsed = parseRecord(record, 0);
           if (typeof parsed === 'string') throw new Error(parsed);
           expect(parsed.commitCount).toBe(writes.length);
@@ -61,8 +62,8 @@ describe('CommitBatch', () => {
     const { record, out } = encodeWithOut(batch, 1);
     expect(batch.record).not.toBe(out);
     expect(batch.detached).toBeNull();
-    expect(checkRecord(record, 0, record.length, 1)).toBe(RecordCheck.Valid);
-    expect(checkRecord(record, 0, record.length, 2)).toBe(RecordCheck.Invalid);
+    expect(checkRecord(record, 0, record.length, 1, LOG_FORMAT_VERSION)).toBe(RecordCheck.Valid);
+    expect(checkRecord(record, 0, record.length, 2, LOG_FORMAT_VERSION)).toBe(RecordCheck.Invalid);
   });
 
   it('puts a segment table too large for the head room in out: a small body copied behind it, a large one detached', () => {
@@ -79,7 +80,7 @@ describe('CommitBatch', () => {
       const { record, out } = encodeWithOut(batch, 9);
       expect(batch.record).toBe(out);
       expect(batch.detached === null).toBe(rangeCount === 12);
-      expect(checkRecord(record, 0, record.length, 9)).toBe(RecordCheck.Valid);
+      expect(checkRecord(record, 0, record.length, 9, LOG_FORMAT_VERSION)).toBe(RecordCheck.Valid);
       const parsed = parseRecord(record, 0);
       if (typeof parsed === 'string') throw new Error(parsed);
       expect(parsed.ranges.length).toBe(rangeCount);

@@ -52,7 +52,7 @@ export function describeLog(log: LogSummary | null): string[] {
   const sequences = log.recordCount === 0 ? `next sequence ${log.nextSequence}` : `sequences ${log.startSequence}..${last}`;
   return [
     `${plural(log.recordCount, 'record')}, ${formatSize(log.recordsSize)} since the last truncation`,
-    `generation ${log.generation}, ${sequences}, file ${formatSize(log.fileSize)}`,
+    `generation ${log.generation} (log format ${log.version}), ${sequences}, file ${formatSize(log.fileSize)}`,
     `ends: ${describeTail(log)}`,
   ];
 }

@@ -7,7 +7,8 @@
  *
  *  offset size field
  *       0    4 magic            RECORD_MAGIC, "RVMR" in ASCII when read as bytes
- *       4    4 checksum         CRC-32C of bytes 8 .. recordSize (rest of header and body)
+ *       4    4 checksum         of bytes 8 .. recordSize (rest of header and body): XXH32
+ *                               (xxh32.ts) in a log of version 2, CRC-32C in version 1
  *       8    4 salt             salt of the generation in the log header
  *      12    4 recordSize       total size in bytes, a multiple of 8, >= RECORD_HEADER_SIZE
  *      16    8 sequence         previous record's sequence + 1 (the first: header's startSequence)
@@ -37,6 +38,7 @@
  */
 import { crc32c } from './crc32c.js';
 import { readU64, writeU64 } from './u64.js';
+import { xxh32, Xxh32Stream } from './xxh32.js';
 
 export const RECORD_MAGIC = 0x524d5652; // bytes 'R' 'V' 'M' 'R'
 export const RECORD_HEADER_SIZE = 48;
@@ -78,14 +80,31 @@ export function writeRecordHeader(
   buf.writeUInt32LE(0, pos + 44);
 }
 
+/** The checksum of bytes[start, end) that a log of `version` keeps in its records. */
+export function recordChecksum(bytes: Uint8Array, start: number, end: number, version: number): number {
+  return version === 1 ? crc32c(bytes, start, end) : xxh32(bytes, start, end);
+}
+
+const sealStream = new Xxh32Stream();
+
 /**
- * Computes and stores the checksum of the record at buf[pos, pos + size),
- * continued over tail[tailStart, tailStart + tailSize) when the record's body is held apart.
+ * Computes and stores the XXH32 checksum (log format 2, LOG_FORMAT_VERSION: records are only
+ * written into generations of this version) of the record at buf[pos, pos +
+ * size), continued over tail[tailStart, tailStart + tailSize) when the
+ * record's body is held apart. `words`: an Int32Array over all of
+ * buf.buffer, if the caller keeps one (xxh32()).
  */
-export function sealRecord(buf: Buffer, pos: number, size: number, tail?: Buffer, tailStart = 0, tailSize = 0): void {
-  let crc = crc32c(buf, pos + 8, pos + size);
-  if (tail !== undefined) crc = crc32c(tail, tailStart, tailStart + tailSize, crc);
-  buf.writeUInt32LE(crc, pos + R_CHECKSUM);
+export function sealRecord(buf: Buffer, pos: number, size: number, words: Int32Array | null, tail?: Buffer, tailStart = 0, tailSize = 0): void {
+  let checksum: number;
+  if (tail === undefined) {
+    checksum = xxh32(buf, pos + 8, pos + size, words);
+  } else {
+    sealStream.reset();
+    sealStream.update(buf, pos + 8, pos + size);
+    sealStream.update(tail, tailStart, tailStart + tailSize);
+    checksum = sealStream.digest();
+  }
+  buf.writeUInt32LE(checksum, pos + R_CHECKSUM);
 }
 
 export const RecordCheck = {
@@ -98,17 +117,19 @@ export const RecordCheck = {
 export type RecordCheck = (typeof RecordCheck)[keyof typeof RecordCheck];
 
 /**
- * Checks the record at buf[pos..] against `salt` without trusting any field.
- * `end` is the end of the bytes available in `buf`. The sequence is not checked here.
+ * Checks the record at buf[pos..] against `salt` and the checksum of log
+ * format `version` (the header's of its generation) without trusting any
+ * field. `end` is the end of the bytes available in `buf`. The sequence is not
+ * checked here.
  */
-export function checkRecord(buf: Buffer, pos: number, end: number, salt: number): RecordCheck {
+export function checkRecord(buf: Buffer, pos: number, end: number, salt: number, version: number): RecordCheck {
   if (end - pos < RECORD_HEADER_SIZE) return RecordCheck.Incomplete;
   if (buf.readUInt32LE(pos + R_MAGIC) !== RECORD_MAGIC) return RecordCheck.Invalid;
   if (buf.readUInt32LE(pos + R_SALT) !== salt >>> 0) return RecordCheck.Invalid;
   const size = buf.readUInt32LE(pos + R_SIZE);
   if (size < RECORD_HEADER_SIZE || size % 8 !== 0 || size > RECORD_SIZE_MAX) return RecordCheck.Invalid;
   if (end - pos < size) return RecordCheck.Incomplete;
-  if (crc32c(buf, pos + 8, pos + size) !== buf.readUInt32LE(pos + R_CHECKSUM)) return RecordCheck.Invalid;
+  if (recordChecksum(buf, pos + 8, pos + size, version) !== buf.readUInt32LE(pos + R_CHECKSUM)) return RecordCheck.Invalid;
   return RecordCheck.Valid;
 }
 

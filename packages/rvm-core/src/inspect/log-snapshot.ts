@@ -41,6 +41,8 @@ export interface LogSummary {
   /** Bytes of the log file, header area and preallocated zeros included. */
   readonly fileSize: number;
   readonly generation: number;
+  /** Log format version of the generation (LOG_FORMAT_VERSION, or an older one recovery will replace). */
+  readonly version: number;
   readonly salt: number;
   /** Sequence number of the first record of the generation. */
   readonly startSequence: number;
@@ -119,7 +121,7 @@ export function scanLogOnce(storage: Storage, dir: string, storeId: Buffer, visi
   if (log === null) return null;
   try {
     const fileSize = storage.size(log.fd);
-    const { generation, salt, startSequence } = log.header;
+    const { generation, version, salt, startSequence } = log.header;
     let recordCount = 0;
     try {
       const result = scanLog(storage, log.fd, fileSize, log.header, -1, (record, position) => {
@@ -129,7 +131,7 @@ export function scanLogOnce(storage: Storage, dir: string, storeId: Buffer, visi
       assert(result.recordCount === recordCount, 'the scan reports the records it visited');
       const tail = result.endOffset < fileSize ? classifyTail(storage, log.fd, result.endOffset, salt) : 'end';
       return {
-        fileSize, generation, salt, startSequence, recordCount,
+        fileSize, generation, version, salt, startSequence, recordCount,
         recordsSize: result.endOffset - LOG_RECORDS_OFFSET,
         endOffset: result.endOffset,
         nextSequence: result.nextSequence,
@@ -142,7 +144,7 @@ export function scanLogOnce(storage: Storage, dir: string, storeId: Buffer, visi
       const { position, sequence, reason } = e.details;
       assert(typeof position === 'number' && typeof sequence === 'number' && typeof reason === 'string', 'the scanner reports where the log is corrupt');
       return {
-        fileSize, generation, salt, startSequence, recordCount,
+        fileSize, generation, version, salt, startSequence, recordCount,
         recordsSize: position - LOG_RECORDS_OFFSET,
         endOffset: position,
         nextSequence: sequence,

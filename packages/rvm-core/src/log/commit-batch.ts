@@ -267,10 +267,11 @@ export class CommitBatch {
       }
     }
     writeRecordHeader(record, start, salt, size, sequence, durableSequence, this.commitCount, this.localNames.length, rangeCount);
+    const words = record === this.body ? this.bodyView.words : null;
     if (this.detached === null) {
-      sealRecord(record, start, size);
+      sealRecord(record, start, size, words);
     } else {
-      sealRecord(record, start, headSize, this.detached, this.detachedStart, this.detachedSize);
+      sealRecord(record, start, headSize, words, this.detached, this.detachedStart, this.detachedSize);
     }
     this.record = record;
     this.recordStart = start;

@@ -49,7 +49,7 @@ export function scanLog(
   let count = 0;
   for (;;) {
     if (knownEnd >= 0 && pos === knownEnd) return { endOffset: pos, nextSequence: sequence, recordCount: count, tornTail: false };
-    const size = validRecordAt(window, pos, header.salt);
+    const size = validRecordAt(window, pos, header.salt, header.version);
     if (size < 0 || recordSequence(window.buf, window.ensure(pos, size)) !== sequence) {
       if (knownEnd >= 0) throw corrupt(pos, sequence, 'a record the log wrote in this process no longer validates');
       const index = window.ensure(pos, RECORD_HEADER_SIZE);
@@ -58,7 +58,7 @@ export function scanLog(
       // generations end the log cleanly; a record of this generation that
       // does not validate, or valid ones after it, are a torn write.
       const headerOfThisGeneration = window.buf.readUInt32LE(index) === RECORD_MAGIC && window.buf.readUInt32LE(index + R_SALT) === header.salt >>> 0;
-      const laterRecords = proveTornTail(window, pos, header.salt, sequence);
+      const laterRecords = proveTornTail(window, pos, header.salt, header.version, sequence);
       return { endOffset: pos, nextSequence: sequence, recordCount: count, tornTail: headerOfThisGeneration || laterRecords };
     }
     const index = window.ensure(pos, size);
@@ -71,8 +71,8 @@ export function scanLog(
   }
 }
 
-/** Size of the valid record of this salt at `pos`, or -1. */
-function validRecordAt(window: FileWindow, pos: number, salt: number): number {
+/** Size of the valid record of this salt (in a log of format `version`) at `pos`, or -1. */
+function validRecordAt(window: FileWindow, pos: number, salt: number, version: number): number {
   let i = window.ensure(pos, RECORD_HEADER_SIZE);
   if (i < 0) return -1;
   const buf = window.buf;
@@ -81,7 +81,7 @@ function validRecordAt(window: FileWindow, pos: number, salt: number): number {
   if (size < RECORD_HEADER_SIZE || size % 8 !== 0 || size > RECORD_SIZE_MAX) return -1;
   i = window.ensure(pos, size);
   if (i < 0) return -1;
-  return checkRecord(window.buf, i, i + size, salt) === RecordCheck.Valid ? size : -1;
+  return checkRecord(window.buf, i, i + size, salt, version) === RecordCheck.Valid ? size : -1;
 }
 
 /**
@@ -90,10 +90,10 @@ function validRecordAt(window: FileWindow, pos: number, salt: number): number {
  * proves the invalid one had been synced; throws LOG_CORRUPT if it finds one.
  * Returns whether it found any valid record of this generation after `pos`.
  */
-function proveTornTail(window: FileWindow, pos: number, salt: number, sequence: number): boolean {
+function proveTornTail(window: FileWindow, pos: number, salt: number, version: number, sequence: number): boolean {
   let found = false;
   for (let q = nextMagic(window, pos + 8); q >= 0; q = nextMagic(window, q + 8)) {
-    const size = validRecordAt(window, q, salt);
+    const size = validRecordAt(window, q, salt, version);
     if (size < 0) continue;
     const i = window.ensure(q, size);
     const laterSequence = recordSequence(window.buf, i);

@@ -11,6 +11,7 @@
  *   (see syncFd for why).
  */
 import { randomBytes } from 'node:crypto';
+import { LOG_FORMAT_VERSION, LOG_FORMAT_VERSION_MIN } from '../constants.js';
 import { RvmError, assert } from '../errors.js';
 import type { LogHeader } from '../format/log-header.js';
 import { decodeLogHeader, encodeLogHeader, LOG_HEADER_SLOT_SIZE, LOG_RECORDS_OFFSET } from '../format/log-header.js';
@@ -75,7 +76,7 @@ export class RedoLog {
   static create(storage: Storage, path: string, storeId: Buffer): RedoLog {
     const fd = storage.open(path, true);
     storage.resize(fd, 0);
-    const header: LogHeader = { version: 0, slot: 1, salt: randomSalt(), generation: 1, startSequence: 1, storeId };
+    const header: LogHeader = { version: LOG_FORMAT_VERSION, slot: 1, salt: randomSalt(), generation: 1, startSequence: 1, storeId };
     const area = Buffer.alloc(LOG_RECORDS_OFFSET);
     encodeLogHeader(area.subarray(LOG_HEADER_SLOT_SIZE), header);
     writeFully(storage, fd, area, 0, LOG_RECORDS_OFFSET, 0);
@@ -213,7 +214,7 @@ export class RedoLog {
   reset(): void {
     assert(this.batch.isEmpty(), 'reset with unwritten commits');
     const header: LogHeader = {
-      version: this.header.version,
+      version: LOG_FORMAT_VERSION,
       slot: (this.header.generation + 1) % 2,
       salt: randomSalt(),
       generation: this.header.generation + 1,
@@ -268,7 +269,12 @@ function checkNewerHeaderNotLost(storage: Storage, fd: FileHandle, fileSize: num
   if (size < RECORD_HEADER_SIZE || LOG_RECORDS_OFFSET + size > fileSize || size > 64 * 1024 * 1024) return;
   const rec = Buffer.alloc(size);
   readFully(storage, fd, rec, 0, size, LOG_RECORDS_OFFSET);
-  if (checkRecord(rec, 0, size, salt) !== RecordCheck.Valid) return;
+  // That record was written by this library or an older one: a valid record of either log version counts.
+  let valid = false;
+  for (let version = LOG_FORMAT_VERSION_MIN; version <= LOG_FORMAT_VERSION && !valid; version++) {
+    valid = checkRecord(rec, 0, size, salt, version) === RecordCheck.Valid;
+  }
+  if (!valid) return;
   if (recordSequence(rec, 0) >= header.startSequence) {
     throw new RvmError('LOG_CORRUPT', `${path}: the newest log header is damaged but records of its generation exist. Restore the directory from a backup.`, { path, reason: 'header' });
   }

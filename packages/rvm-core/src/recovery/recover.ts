@@ -8,6 +8,7 @@
  * crash at any point leaves either the old log (replayed again at the next
  * open) or the new empty one with everything already in the segment files.
  */
+import { LOG_FORMAT_VERSION } from '../constants.js';
 import { LOG_RECORDS_OFFSET } from '../format/log-header.js';
 import type { RedoLog } from '../log/redo-log.js';
 import { scanLog } from '../log/log-scanner.js';
@@ -42,7 +43,9 @@ export function applyLog(storage: Storage, dir: string, log: RedoLog, fileSize: 
   // Reset after a torn tail too: records of this generation after the end
   // found here (proved unsynced) must never chain onto records written next.
   // Zeros and records of earlier generations need no reset: their salt differs.
-  if (result.recordCount > 0 || result.tornTail) {
+  // A generation of an older log format is closed too: records are written in
+  // LOG_FORMAT_VERSION only, and the new header tells older libraries to stay away.
+  if (result.recordCount > 0 || result.tornTail || log.header.version !== LOG_FORMAT_VERSION) {
     log.setEnd(result.endOffset, result.nextSequence);
     log.reset();
   }

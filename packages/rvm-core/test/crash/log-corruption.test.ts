@@ -10,6 +10,7 @@
  * - the log of another store: refused.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { LOG_FORMAT_VERSION } from '../../src/constants.js';
 import { Rvm, RvmError } from '../../src/index.js';
 import { decodeLogHeader, LOG_HEADER_SLOT_SIZE, LOG_RECORDS_OFFSET } from '../../src/format/log-header.js';
 import { checkRecord, RecordCheck, recordSequence, recordSize, R_SALT } from '../../src/format/log-record.js';
@@ -232,7 +233,7 @@ describe('a damaged log', () => {
     expect(header.generation).toBe(2);
     const staleSalt = bytes.readUInt32LE(r3 + R_SALT);
     expect(staleSalt).not.toBe(header.salt);
-    expect(checkRecord(bytes, r3, r3 + recordSize(bytes, r3), staleSalt)).toBe(RecordCheck.Valid);
+    expect(checkRecord(bytes, r3, r3 + recordSize(bytes, r3), staleSalt, LOG_FORMAT_VERSION)).toBe(RecordCheck.Valid);
     expect(recordSequence(bytes, r3)).toBe(3);
 
     const expected = Buffer.from(afterR1);

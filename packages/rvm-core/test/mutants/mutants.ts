@@ -45,12 +45,12 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'replay-past-bad-checksum',
     title: 'recovery replaying past a bad checksum (checksums are not checked)',
-    edits: [{ file: 'src/format/log-record.ts', find: '  if (crc32c(buf, pos + 8, pos + size) !== buf.readUInt32LE(pos + R_CHECKSUM)) return RecordCheck.Invalid;\n', replace: '' }],
+    edits: [{ file: 'src/format/log-record.ts', find: '  if (recordChecksum(buf, pos + 8, pos + size, version) !== buf.readUInt32LE(pos + R_CHECKSUM)) return RecordCheck.Invalid;\n', replace: '' }],
   },
   {
     name: 'stop-silently-at-bad-record',
     title: 'recovery stopping silently at a bad record that valid records follow',
-    edits: [{ file: 'src/log/log-scanner.ts', find: 'proveTornTail(window, pos, header.salt, sequence)', replace: '(false)' }],
+    edits: [{ file: 'src/log/log-scanner.ts', find: 'proveTornTail(window, pos, header.salt, header.version, sequence)', replace: '(false)' }],
   },
   {
     name: 'abort-restores-newest',
