@@ -328,8 +328,7 @@ export class Rvm implements TransactionHost {
     } catch (e) {
       throw this.poisonWith(e, `growing segment "${segment.name}"`);
     }
-    segment._bytes = bytes;
-    segment._dirty.resize(size);
+    segment._replaceBytes(bytes);
     this.writeChecker?.grown(segment);
     this.logger?.('grown', { segment: segment.name, from: old.length, to: size });
   }

@@ -8,11 +8,17 @@
  * then refer to a detached copy and must be taken again. After unmap, the
  * Buffer stays readable but writes to it are no longer recoverable.
  */
+import { WordView } from '../copy-bytes.js';
 import type { FileHandle } from '../storage/storage.js';
 import { DirtyPages } from './dirty-pages.js';
 
 export class Segment {
   /** @internal */ _bytes: Buffer;
+  /**
+   * @internal The word views of `_bytes` for copyBytes (undo saves and
+   * restores), made once per Buffer here rather than looked up per transaction.
+   */
+  _view: WordView;
   /** @internal */ _mapped = true;
   /** @internal Pages changed by commits since the last truncation. */ readonly _dirty: DirtyPages;
 
@@ -32,7 +38,15 @@ export class Segment {
     /** @internal The Rvm that mapped it. */ readonly owner: object,
   ) {
     this._bytes = bytes;
+    this._view = new WordView(bytes);
     this._dirty = new DirtyPages(bytes.length);
+  }
+
+  /** @internal The segment grew: `bytes` is its new memory. */
+  _replaceBytes(bytes: Buffer): void {
+    this._bytes = bytes;
+    this._view = new WordView(bytes);
+    this._dirty.resize(bytes.length);
   }
 
   /** The segment's memory. Replaced by a new Buffer when the segment grows. */

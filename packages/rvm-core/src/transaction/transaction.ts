@@ -16,7 +16,7 @@
  *   to the pool and must not be touched through it again.
  */
 import { RvmError, assert } from '../errors.js';
-import { copyBytes, WordView, WordViewCache } from '../copy-bytes.js';
+import { copyBytes, WordView } from '../copy-bytes.js';
 import { Segment } from '../segment/segment.js';
 import { RangeSet } from './range-set.js';
 
@@ -59,15 +59,12 @@ export class TransactionResources {
   undoData = Buffer.allocUnsafe(UNDO_SIZE_INITIAL);
   undoView = new WordView(this.undoData);
   undoSize = 0;
-  /** The last segment memory saved from or restored to; forgotten at reset, like undoSegments. */
-  readonly segmentViews = new WordViewCache();
 
   reset(): void {
     this.ranges.clear();
     for (let k = 0; k < this.undoCount; k++) this.undoSegments[k] = null;
     this.undoCount = 0;
     this.undoSize = 0;
-    this.segmentViews.forget();
     // Pooled resources would otherwise keep what one huge transaction grew (a bulk load's
     // undo data is as large as the load) for the life of the Rvm.
     if (this.undoData.length > UNDO_KEEP_SIZE_MAX) {
@@ -102,7 +99,7 @@ export class TransactionResources {
     this.undoOffsets[i] = offset;
     this.undoLengths[i] = length;
     this.undoPositions[i] = this.undoSize;
-    copyBytes(this.segmentViews.of(segment._bytes), offset, this.undoView, this.undoSize, length);
+    copyBytes(segment._view, offset, this.undoView, this.undoSize, length);
     this.undoSize += length;
     this.undoCount = i + 1;
   }
@@ -222,7 +219,7 @@ export class Transaction {
     }
     for (let k = r.undoCount - 1; k >= 0; k--) {
       const segment = r.undoSegments[k]!;
-      copyBytes(r.undoView, r.undoPositions[k]!, r.segmentViews.of(segment._bytes), r.undoOffsets[k]!, r.undoLengths[k]!);
+      copyBytes(r.undoView, r.undoPositions[k]!, segment._view, r.undoOffsets[k]!, r.undoLengths[k]!);
     }
     this.host.endTransaction(this);
     this.host.transactionAborted(this);
