@@ -82,6 +82,31 @@ describe('BTree keys and values', () => {
     expect(tree.stats().blobCount).toBe(0);
   });
 
+  it('a put over an existing key declares only the bytes that change: a changed field, nothing for the same value', () => {
+    const { store } = openStore();
+    const tree = store.btree<string, { id: number; name: string; score: number }>('t', { nodeSize: 512 });
+    store.transaction(() => {
+      for (let i = 0; i < 20; i++) tree.put(`key-${i}`, { id: i, name: `name-${i}`, score: 1000 + i });
+    });
+    const commits: { offset: number; length: number }[][] = [];
+    const unsubscribe = store.rvm.onCommit((event) => commits.push(event.ranges.map((r) => ({ offset: r.offset, length: r.data.length }))));
+    store.transaction(() => tree.put('key-7', { id: 7, name: 'name-7', score: 1999 }));
+    expect(tree.get('key-7')).toEqual({ id: 7, name: 'name-7', score: 1999 });
+    // score is a u16 in MessagePack: its two bytes are all that differ.
+    expect(commits).toHaveLength(1);
+    expect(commits[0]).toHaveLength(1);
+    expect(commits[0]![0]!.length).toBeLessThanOrEqual(2);
+    store.transaction(() => tree.put('key-7', { id: 7, name: 'name-7', score: 1999 }));
+    expect(commits).toHaveLength(1);
+    // A shorter value changes the header (its size) and the node's garbage count too.
+    store.transaction(() => tree.put('key-7', { id: 7, name: 'n', score: 1999 }));
+    expect(tree.get('key-7')).toEqual({ id: 7, name: 'n', score: 1999 });
+    expect(commits).toHaveLength(2);
+    unsubscribe();
+    tree.verify();
+    store.verify();
+  });
+
   it('deleting a missing key returns false and writes nothing', () => {
     const { store } = openStore();
     const tree = store.btree<number, number>('t');

@@ -91,7 +91,8 @@ function tryReplace(tree: TreeCore, node: number, index: number, cell: Buffer, c
   const old = slotCell(bytes, node, index);
   const oldSize = isLeaf(bytes, node) ? leafCellSize(bytes, old) : branchCellSize(bytes, old);
   if (cellSize <= oldSize) {
-    ctx.writeBytes(old, cell, 0, cellSize);
+    // The same key, so usually the same header: only the changed value bytes are declared and logged.
+    ctx.writeBytesChanged(old, cell, 0, cellSize);
     if (cellSize < oldSize) ctx.writeU16(node + NODE_GARBAGE, nodeGarbage(bytes, node) + oldSize - cellSize);
     return true;
   }
