@@ -9,6 +9,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { BTREE_VALUE_SIZE_MAX, BTree, keySizeMaxFor } from '../src/btree/index.js';
 import { encodeKey, msgpackCodec, rawCodec, SchemaError, type Key } from '../src/codec/index.js';
+import { descend, Path } from '../src/btree/path.js';
 import { codeOf, errorOf, openStore, snapshot } from './btree-support.js';
 
 /** A string key whose encoding has exactly `size` bytes (tag, UTF-8, terminator). */
@@ -172,6 +173,49 @@ describe('BTree shape', () => {
     expect(down.stats().leafFill).toBeGreaterThan(0.45);
     expect(up.stats().height).toBeGreaterThanOrEqual(3);
     down.verify();
+  });
+
+  it('a split rewrites its left half in place: the cells that stay are not declared again', () => {
+    const nodeSize = 1024;
+    const { store } = openStore({ rvmOptions: {} });
+    const tree = store.btree<string, string>('t', { nodeSize });
+    const keyOf = (i: number): string => `k${String(i).padStart(6, '0')}`;
+    store.transaction(() => tree.bulkLoad(Array.from({ length: 1000 }, (_, i) => [keyOf(2 * i), 'v'.repeat(40)] as const)));
+    const ranges: { offset: number; length: number }[] = [];
+    const unsubscribe = store.rvm.onCommit((event) => {
+      for (const range of event.ranges) ranges.push({ offset: range.offset, length: range.data.length });
+    });
+    /** For each put that splits a leaf, the bytes declared inside that leaf (the left half). */
+    const leftSizes = (keys: string[]): number[] => {
+      const sizes: number[] = [];
+      for (const key of keys) {
+        const encoded = encodeKey(key);
+        const leaf = descend(tree, new Path(), encoded, encoded.length);
+        const leaves = tree.stats().leafCount;
+        ranges.length = 0;
+        store.transaction(() => tree.put(key, 'w'.repeat(40)));
+        if (tree.stats().leafCount === leaves) continue;
+        let inside = 0;
+        for (const { offset, length } of ranges) inside += Math.max(0, Math.min(offset + length, leaf + nodeSize) - Math.max(offset, leaf));
+        sizes.push(inside);
+      }
+      return sizes;
+    };
+    // Odd keys in a scattered order: a leaf splits once its 90% fill is used up. The left half
+    // keeps the cells bulk loading packed at its end; its header, slots and a cell an insert put
+    // low in the node change (composing it anew would declare about half a node).
+    const scattered = leftSizes(Array.from({ length: 1000 }, (_, i) => keyOf(2 * ((i * 337) % 1000) + 1)));
+    expect(scattered.length).toBeGreaterThan(20);
+    for (const size of scattered) expect(size).toBeLessThan(nodeSize / 5);
+    // Appending: the left node keeps every cell and slot.
+    const appended = leftSizes(Array.from({ length: 500 }, (_, i) => keyOf(10_000 + i)));
+    expect(appended.length).toBeGreaterThan(10);
+    for (const size of appended) expect(size).toBeLessThanOrEqual(8);
+    unsubscribe();
+    expect(tree.size).toBe(2500);
+    expect(tree.get(keyOf(1))).toBe('w'.repeat(40));
+    tree.verify();
+    store.verify();
   });
 
   it('deleting every entry frees every node but the root, whatever the order', () => {
