@@ -125,7 +125,11 @@ export class StructContext {
     return last - first;
   }
 
-  /** The segment memory and the source that writeBytesChanged last read through a DataView, and those views. */
+  /**
+   * The segment memory and the source that writeBytesChanged last read through a DataView, and
+   * those views. One source is kept: the callers pass their own scratch buffer each time, so a
+   * view is made again only when a program switches between structures (one small object).
+   */
   private viewBytes: Uint8Array | null = null;
   private view: DataView = EMPTY_VIEW;
   private sourceBytes: Uint8Array | null = null;
