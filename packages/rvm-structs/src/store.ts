@@ -279,7 +279,8 @@ export class Store {
       this.endAborted(tx);
       throw e;
     }
-    this.createdInTransaction.length = 0;
+    // Setting an array's length is a runtime call (about 25 ns even when it is 0 already): skip it on the usual path.
+    if (this.createdInTransaction.length !== 0) this.createdInTransaction.length = 0;
     ctx.current = null;
     ctx.generation++;
     return result;

@@ -9,6 +9,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { BTREE_VALUE_SIZE_MAX, BTree, keySizeMaxFor } from '../src/btree/index.js';
 import { encodeKey, msgpackCodec, rawCodec, SchemaError, type Key } from '../src/codec/index.js';
+import { descend, Path } from '../src/btree/path.js';
 import { codeOf, errorOf, openStore, snapshot } from './btree-support.js';
 
 /** A string key whose encoding has exactly `size` bytes (tag, UTF-8, terminator). */
@@ -82,6 +83,31 @@ describe('BTree keys and values', () => {
     expect(tree.stats().blobCount).toBe(0);
   });
 
+  it('a put over an existing key declares only the bytes that change: a changed field, nothing for the same value', () => {
+    const { store } = openStore();
+    const tree = store.btree<string, { id: number; name: string; score: number }>('t', { nodeSize: 512 });
+    store.transaction(() => {
+      for (let i = 0; i < 20; i++) tree.put(`key-${i}`, { id: i, name: `name-${i}`, score: 1000 + i });
+    });
+    const commits: { offset: number; length: number }[][] = [];
+    const unsubscribe = store.rvm.onCommit((event) => commits.push(event.ranges.map((r) => ({ offset: r.offset, length: r.data.length }))));
+    store.transaction(() => tree.put('key-7', { id: 7, name: 'name-7', score: 1999 }));
+    expect(tree.get('key-7')).toEqual({ id: 7, name: 'name-7', score: 1999 });
+    // score is a u16 in MessagePack: its two bytes are all that differ.
+    expect(commits).toHaveLength(1);
+    expect(commits[0]).toHaveLength(1);
+    expect(commits[0]![0]!.length).toBeLessThanOrEqual(2);
+    store.transaction(() => tree.put('key-7', { id: 7, name: 'name-7', score: 1999 }));
+    expect(commits).toHaveLength(1);
+    // A shorter value changes the header (its size) and the node's garbage count too.
+    store.transaction(() => tree.put('key-7', { id: 7, name: 'n', score: 1999 }));
+    expect(tree.get('key-7')).toEqual({ id: 7, name: 'n', score: 1999 });
+    expect(commits).toHaveLength(2);
+    unsubscribe();
+    tree.verify();
+    store.verify();
+  });
+
   it('deleting a missing key returns false and writes nothing', () => {
     const { store } = openStore();
     const tree = store.btree<number, number>('t');
@@ -147,6 +173,49 @@ describe('BTree shape', () => {
     expect(down.stats().leafFill).toBeGreaterThan(0.45);
     expect(up.stats().height).toBeGreaterThanOrEqual(3);
     down.verify();
+  });
+
+  it('a split rewrites its left half in place: the cells that stay are not declared again', () => {
+    const nodeSize = 1024;
+    const { store } = openStore({ rvmOptions: {} });
+    const tree = store.btree<string, string>('t', { nodeSize });
+    const keyOf = (i: number): string => `k${String(i).padStart(6, '0')}`;
+    store.transaction(() => tree.bulkLoad(Array.from({ length: 1000 }, (_, i) => [keyOf(2 * i), 'v'.repeat(40)] as const)));
+    const ranges: { offset: number; length: number }[] = [];
+    const unsubscribe = store.rvm.onCommit((event) => {
+      for (const range of event.ranges) ranges.push({ offset: range.offset, length: range.data.length });
+    });
+    /** For each put that splits a leaf, the bytes declared inside that leaf (the left half). */
+    const leftSizes = (keys: string[]): number[] => {
+      const sizes: number[] = [];
+      for (const key of keys) {
+        const encoded = encodeKey(key);
+        const leaf = descend(tree, new Path(), encoded, encoded.length);
+        const leaves = tree.stats().leafCount;
+        ranges.length = 0;
+        store.transaction(() => tree.put(key, 'w'.repeat(40)));
+        if (tree.stats().leafCount === leaves) continue;
+        let inside = 0;
+        for (const { offset, length } of ranges) inside += Math.max(0, Math.min(offset + length, leaf + nodeSize) - Math.max(offset, leaf));
+        sizes.push(inside);
+      }
+      return sizes;
+    };
+    // Odd keys in a scattered order: a leaf splits once its 90% fill is used up. The left half
+    // keeps the cells bulk loading packed at its end; its header, slots and a cell an insert put
+    // low in the node change (composing it anew would declare about half a node).
+    const scattered = leftSizes(Array.from({ length: 1000 }, (_, i) => keyOf(2 * ((i * 337) % 1000) + 1)));
+    expect(scattered.length).toBeGreaterThan(20);
+    for (const size of scattered) expect(size).toBeLessThan(nodeSize / 5);
+    // Appending: the left node keeps every cell and slot.
+    const appended = leftSizes(Array.from({ length: 500 }, (_, i) => keyOf(10_000 + i)));
+    expect(appended.length).toBeGreaterThan(10);
+    for (const size of appended) expect(size).toBeLessThanOrEqual(8);
+    unsubscribe();
+    expect(tree.size).toBe(2500);
+    expect(tree.get(keyOf(1))).toBe('w'.repeat(40));
+    tree.verify();
+    store.verify();
   });
 
   it('deleting every entry frees every node but the root, whatever the order', () => {

@@ -359,6 +359,30 @@ describe('HashMap lifecycle', () => {
 });
 
 describe('HashMap growth', () => {
+  it('a set of an existing key to a value of the same size declares only the bytes that change', () => {
+    const { world, map } = setup<string, { id: number; score: number }>();
+    world.transaction(() => {
+      for (let i = 0; i < 50; i++) map.set(`key-${i}`, { id: i, score: 1000 + i });
+    });
+    const ctx = world.ctx;
+    const declare = ctx.declare.bind(ctx);
+    let declared = 0;
+    ctx.declare = (offset: number, length: number) => {
+      declared += length;
+      declare(offset, length);
+    };
+    // Every set writes the header's counters (12 bytes); score is a u16 in MessagePack, whose two
+    // bytes are all of the record that differ.
+    world.transaction(() => map.set('key-20', { id: 20, score: 1999 }));
+    expect(declared).toBeGreaterThan(12);
+    expect(declared).toBeLessThanOrEqual(12 + 2);
+    declared = 0;
+    world.transaction(() => map.set('key-20', { id: 20, score: 1999 }));
+    expect(declared).toBe(12);
+    expect(map.get('key-20')).toEqual({ id: 20, score: 1999 });
+    map.verify();
+  });
+
   it('grows the segment mid-workload and touches a bounded number of bytes per operation', () => {
     const { world, map } = setup<number, string>({}, 16 * 1024);
     const ctx = world.ctx;

@@ -71,6 +71,25 @@ describe('List basics', () => {
     expect([...list]).toEqual(['A', 'c', 'd']);
   });
 
+  it('set declares only the bytes of the record that change: a changed field, none for the same value', () => {
+    const { world, list } = setup<{ id: number; score: number }>();
+    world.transaction(() => {
+      for (let i = 0; i < 50; i++) list.push({ id: i, score: 1000 + i });
+    });
+    const declared = declaredBy(world);
+    // Every set writes the list's length and changeCount (8 bytes).
+    world.transaction(() => list.set(20, { id: 20, score: 1999 }));
+    // score is a u16 in MessagePack: its two bytes are all of the record that differ; the records after it stay.
+    expect(declared.size).toBeGreaterThan(8);
+    expect(declared.size).toBeLessThanOrEqual(8 + 2);
+    declared.reset();
+    world.transaction(() => list.set(20, { id: 20, score: 1999 }));
+    expect(declared.size).toBe(8);
+    expect(list.at(20)).toEqual({ id: 20, score: 1999 });
+    expect(list.at(21)).toEqual({ id: 21, score: 1021 });
+    list.verify();
+  });
+
   it('refuses positions out of range with INDEX_OUT_OF_RANGE and non-integers with INVALID_ARGUMENT', () => {
     const { world, list } = setup<number>();
     world.begin();

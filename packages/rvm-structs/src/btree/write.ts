@@ -8,18 +8,20 @@
  * the path, chooses every split point, copies every separator into scratch,
  * and counts the nodes needed. Those are allocated next (a failed allocation
  * frees the ones taken, so OUT_OF_SPACE leaves the tree and the transaction
- * as they were), and only then are images composed and written. Composition
- * reads cells from the segment, so both halves of a split are composed before
- * either is written.
+ * as they were), and only then are nodes written. The node that splits is
+ * rewritten in place as the left half (rewriteInPlace: the cells it keeps
+ * mostly stay where they are and are not declared again); the right half is
+ * composed as an image in scratch, before the left half is rewritten, because
+ * it is read from the node's cells.
  */
 import { copyRange } from '../core/copy.js';
 import { assert } from '../core/invariant.js';
 import {
-  CELL_HEADER_SIZE, HEIGHT_MAX, NODE_BRANCH, NODE_CELLS_START, NODE_COUNT, NODE_GARBAGE, NODE_HEADER_SIZE, NODE_LEAF, NODE_PREFIX_SIZE,
-  NODE_SIZE_MAX, SLOT_SIZE, TREE_HEIGHT, TREE_ROOT,
+  CELL_HEADER_SIZE, HEIGHT_MAX, NODE_BRANCH, NODE_CELLS_START, NODE_COUNT, NODE_GARBAGE, NODE_HEADER_SIZE, NODE_LEAF, NODE_PREFIX,
+  NODE_PREFIX_SIZE, NODE_SIZE_MAX, PREFIX_SIZE_MAX, SLOT_SIZE, TREE_HEIGHT, TREE_ROOT,
 } from './format.js';
 import {
-  branchCellSize, cellChild, CellList, cellKeySize, commonPrefixSize, composeNode, hintOf, isLeaf, leafCellSize, nodeCellsStart, nodeChild0,
+  branchCellSize, cellChild, CellList, cellKeySize, commonPrefixSize, composeNode, hintOf, isLeaf, leafCellSize, nodeCellsStart,
   nodeCount, nodeGarbage, sharesPrefix, slotCell,
 } from './node.js';
 import type { Path, TreeCore } from './path.js';
@@ -43,6 +45,10 @@ const imageRight = Buffer.alloc(NODE_SIZE_MAX);
 /** sepCells[level]: the separator cell a split of that level pushes up (child patched after allocation). */
 const sepCells: Buffer[] = [];
 const planSplit = new Int32Array(HEIGHT_MAX);
+/** rewriteInPlace: cellEndingAt[offset] is 1 + the list index of the cell that ends there (0: none), zero between calls. */
+const cellEndingAt = new Uint16Array(NODE_SIZE_MAX + 1);
+/** rewriteInPlace: stays[i] is 1 when list cell i stays where it is, zero between calls. */
+const stays = new Uint8Array(LIST_CAPACITY);
 const newNodes = new Float64Array(HEIGHT_MAX + 1);
 
 const MODE_INSERT = 0;
@@ -91,7 +97,8 @@ function tryReplace(tree: TreeCore, node: number, index: number, cell: Buffer, c
   const old = slotCell(bytes, node, index);
   const oldSize = isLeaf(bytes, node) ? leafCellSize(bytes, old) : branchCellSize(bytes, old);
   if (cellSize <= oldSize) {
-    ctx.writeBytes(old, cell, 0, cellSize);
+    // The same key, so usually the same header: only the changed value bytes are declared and logged.
+    ctx.writeBytesChanged(old, cell, 0, cellSize);
     if (cellSize < oldSize) ctx.writeU16(node + NODE_GARBAGE, nodeGarbage(bytes, node) + oldSize - cellSize);
     return true;
   }
@@ -268,27 +275,24 @@ function slowPlace(tree: TreeCore, path: Path, level: number, index: number, cel
       // This level takes the cell without splitting: in place if it can, else compacted.
       if (incomingMode === MODE_INSERT && tryInsert(tree, node, incomingIndex, incoming, incomingSize)) return;
       fillList(listA, bytes, node, incomingIndex, incoming, incomingSize, incomingMode);
-      const cellsStart = composeNode(imageLeft, nodeSize, leaf ? NODE_LEAF : NODE_BRANCH, leaf ? 0 : nodeChild0(bytes, node), listA, 0, listA.count);
-      writeImage(tree, node, imageLeft, listA.count, cellsStart);
+      rewriteInPlace(tree, node, listA, 0, listA.count);
       return;
     }
     fillList(listA, bytes, node, incomingIndex, incoming, incomingSize, incomingMode);
     const m = planSplit[lvl]!;
     const n = listA.count;
     const right = newNodes[next++]!;
-    let leftCellsStart: number;
+    // The right half is composed first: rewriting the left in place may move cells over its cells.
     let rightCellsStart: number;
     let rightCount: number;
     if (leaf) {
-      leftCellsStart = composeNode(imageLeft, nodeSize, NODE_LEAF, 0, listA, 0, m);
       rightCellsStart = composeNode(imageRight, nodeSize, NODE_LEAF, 0, listA, m, n);
       rightCount = n - m;
     } else {
-      leftCellsStart = composeNode(imageLeft, nodeSize, NODE_BRANCH, nodeChild0(bytes, node), listA, 0, m);
       rightCellsStart = composeNode(imageRight, nodeSize, NODE_BRANCH, cellChild(listA.sources[m] as Buffer, listA.starts[m]!), listA, m + 1, n);
       rightCount = n - m - 1;
     }
-    writeImage(tree, node, imageLeft, m, leftCellsStart);
+    rewriteInPlace(tree, node, listA, 0, m);
     writeImage(tree, right, imageRight, rightCount, rightCellsStart);
     const separator = sepCells[lvl]!;
     separator.writeUInt32LE(right, 2);
@@ -310,6 +314,88 @@ function slowPlace(tree: TreeCore, path: Path, level: number, index: number, cel
     incomingIndex = path.positions[lvl - 1]! + 1;
   }
   assert(false, 'the split loop ends at a level that takes the cell or at a new root');
+}
+
+/**
+ * Makes `node` hold cells [from, to) of `list` (its kind and child0 stay),
+ * the node composeNode would make except for where the cells lie: the cells
+ * already packed at the node's end (in one run from nodeSize down) stay where
+ * they are, the other cells are packed below them, and only the bytes that
+ * change are declared. Every list entry from the segment must be a cell of
+ * this node.
+ *
+ * Why: composing the node anew declares all of it, about nodeSize bytes,
+ * and every declared byte is copied for undo, into the log batch, to the log
+ * file and, at truncation, to the segment file. The left half of a split
+ * keeps the cells that bulk loading packed at its end and loses those below
+ * them, so it usually changes its header, some slots and the few cells that
+ * inserts had put low in the node; after ascending inserts nothing moves at
+ * all. Garbage ends up zero, as with composeNode.
+ */
+function rewriteInPlace(tree: TreeCore, node: number, list: CellList, from: number, to: number): void {
+  const ctx = tree.ctx;
+  const bytes = ctx.bytes;
+  const nodeSize = tree.nodeSize;
+  const count = to - from;
+  // 1. The run of cells packed at the node's end, found from nodeSize down through cellEndingAt.
+  for (let i = from; i < to; i++) {
+    if (list.sources[i] !== bytes) continue;
+    const offset = list.starts[i]! - node;
+    assert(offset >= NODE_HEADER_SIZE && offset + list.sizes[i]! <= nodeSize, 'a cell from the segment lies in the node being rewritten');
+    cellEndingAt[offset + list.sizes[i]!] = i + 1;
+  }
+  let top = nodeSize;
+  for (let k = cellEndingAt[top]!; k !== 0; k = cellEndingAt[top]!) {
+    stays[k - 1] = 1;
+    top = list.starts[k - 1]! - node;
+  }
+  for (let i = from; i < to; i++) if (list.sources[i] === bytes) cellEndingAt[list.starts[i]! - node + list.sizes[i]!] = 0;
+  // 2. Slots, and the other cells packed below the run, in the image at their offsets in the node.
+  const image = imageLeft;
+  let p = 0;
+  if (count > 0) {
+    const first = list.sources[from]!;
+    const last = list.sources[to - 1]!;
+    const firstStart = list.keyStart(from);
+    const lastStart = list.keyStart(to - 1);
+    p = commonPrefixSize(first, firstStart, firstStart + list.keySize(from), last, lastStart, lastStart + list.keySize(to - 1));
+    if (p > PREFIX_SIZE_MAX) p = PREFIX_SIZE_MAX;
+  }
+  let cellsStart = top;
+  for (let i = from; i < to; i++) {
+    const source = list.sources[i]!;
+    const start = list.starts[i]!;
+    const size = list.sizes[i]!;
+    let at: number;
+    if (stays[i] === 1) {
+      stays[i] = 0;
+      at = start - node;
+    } else {
+      cellsStart -= size;
+      at = cellsStart;
+      copyRange(source, start, start + size, image, at);
+    }
+    const slot = NODE_HEADER_SIZE + (i - from) * SLOT_SIZE;
+    image[slot] = at;
+    image[slot + 1] = at >>> 8;
+    const keyStart = start + CELL_HEADER_SIZE;
+    const hint = hintOf(source, keyStart, keyStart + cellKeySize(source, start), p);
+    image[slot + 2] = hint >>> 8;
+    image[slot + 3] = hint;
+  }
+  const slotsEnd = NODE_HEADER_SIZE + count * SLOT_SIZE;
+  assert(slotsEnd <= cellsStart, 'the cells of a rewritten node fit below its slots');
+  // 3. The header: the node's own, with the new count, cellsStart, prefix and no garbage.
+  copyRange(bytes, node, node + NODE_HEADER_SIZE, image, 0);
+  image[NODE_PREFIX_SIZE] = p;
+  image.writeUInt16LE(count, NODE_COUNT);
+  image.writeUInt16LE(cellsStart, NODE_CELLS_START);
+  image.writeUInt16LE(0, NODE_GARBAGE);
+  image.fill(0, NODE_PREFIX, NODE_PREFIX + PREFIX_SIZE_MAX);
+  if (count > 0) copyRange(list.sources[from]!, list.keyStart(from), list.keyStart(from) + p, image, NODE_PREFIX);
+  // 4. Moved cells first: the header and slots are compared with the node as it still is.
+  if (cellsStart < top) ctx.writeBytes(node + cellsStart, image, cellsStart, top);
+  ctx.writeBytesChanged(node, image, 0, slotsEnd);
 }
 
 /** Writes a composed image of `count` slots into `node`: the header and slots, and the cells. */

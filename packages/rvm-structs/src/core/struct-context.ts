@@ -19,6 +19,8 @@ import { StructError } from './struct-error.js';
 import { copyRange } from './copy.js';
 import { RecordCodec } from './record-codec.js';
 
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+
 export class StructContext {
   /** The transaction mutations run in, or null. Set by the Store (store.ts) around transaction(fn). */
   current: Transaction | null = null;
@@ -92,6 +94,61 @@ export class StructContext {
   writeBytes(offset: number, source: Uint8Array, start: number, end: number): void {
     this.declare(offset, end - start);
     copyRange(source, start, end, this.segment.bytes, offset);
+  }
+
+  /**
+   * Makes the segment at `offset` hold source[start, end), declaring only the
+   * span from the first to the last byte that differs (nothing when none
+   * does). Returns the bytes declared. Each declared byte costs the commit
+   * several times over (an undo copy, a copy into the log batch, the log
+   * write and its checksum, later the truncation), each compared one about
+   * 0.7 ns (four at a time through DataViews; a byte loop takes 2 ns): an
+   * update that rewrites a record with a few changed fields (a counter, a
+   * timestamp) logs those bytes instead of the record. The bytes compared
+   * and the bytes no longer declared are the same ones, so the comparison
+   * never costs more than it saves. The source must not be the segment.
+   */
+  writeBytesChanged(offset: number, source: Uint8Array, start: number, end: number): number {
+    const bytes = this.segment.bytes;
+    const view = this.viewOf(bytes);
+    const sourceView = this.sourceViewOf(source);
+    const shift = offset - start;
+    let first = start;
+    while (first + 4 <= end && view.getInt32(first + shift, true) === sourceView.getInt32(first, true)) first += 4;
+    while (first < end && bytes[first + shift] === source[first]) first++;
+    if (first === end) return 0;
+    let last = end;
+    while (last - 4 >= first && view.getInt32(last - 4 + shift, true) === sourceView.getInt32(last - 4, true)) last -= 4;
+    while (bytes[last - 1 + shift] === source[last - 1]) last--;
+    this.declare(first + shift, last - first);
+    copyRange(source, first, last, bytes, first + shift);
+    return last - first;
+  }
+
+  /**
+   * The segment memory and the source that writeBytesChanged last read through a DataView, and
+   * those views. One source is kept: the callers pass their own scratch buffer each time, so a
+   * view is made again only when a program switches between structures (one small object).
+   */
+  private viewBytes: Uint8Array | null = null;
+  private view: DataView = EMPTY_VIEW;
+  private sourceBytes: Uint8Array | null = null;
+  private sourceView: DataView = EMPTY_VIEW;
+
+  private viewOf(bytes: Uint8Array): DataView {
+    if (bytes !== this.viewBytes) {
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      this.viewBytes = bytes;
+    }
+    return this.view;
+  }
+
+  private sourceViewOf(source: Uint8Array): DataView {
+    if (source !== this.sourceBytes) {
+      this.sourceView = new DataView(source.buffer, source.byteOffset, source.length);
+      this.sourceBytes = source;
+    }
+    return this.sourceView;
   }
 
   /** Moves segment bytes [from, from + length) to `to` (regions may overlap). */
@@ -182,7 +239,12 @@ export class StructContext {
   alloc(size: number): number {
     const bytes = this.segment.bytes;
     const offset = this.heap.alloc(this.tx(), size);
-    if (this.segment.bytes !== bytes) this.generation++;
+    if (this.segment.bytes !== bytes) {
+      this.generation++;
+      // The view of the memory the segment had would keep it alive.
+      this.viewBytes = null;
+      this.view = EMPTY_VIEW;
+    }
     return offset;
   }
 

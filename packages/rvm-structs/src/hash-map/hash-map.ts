@@ -501,8 +501,8 @@ export class HashMap<K extends Key = Key, V = unknown> implements Iterable<[K, V
     assert(composed === size, 'the replacement has the size planned for it');
     bytes = ctx.bytes;
     if (size === oldSize) {
-      // Same size: rewrite from the value field on (the key cell is rewritten unchanged).
-      ctx.writeBytes(pos + RECORD_VALUE_FIELD, recordScratch, PAGE_HEADER_SIZE + RECORD_VALUE_FIELD, PAGE_HEADER_SIZE + size);
+      // Same size: only the bytes of the value that change are declared (the key cell is the same).
+      ctx.writeBytesChanged(pos + RECORD_VALUE_FIELD, recordScratch, PAGE_HEADER_SIZE + RECORD_VALUE_FIELD, PAGE_HEADER_SIZE + size);
     } else if (inPlace) {
       // Compose the new record followed by the records after the old one, and write them at once.
       const tailStart = pos + oldSize;

@@ -306,12 +306,13 @@ export class List<V = unknown> implements Iterable<V> {
     const used = bytes.readUInt16LE(leaf + NODE_USED_SIZE);
     const skip = bytes.readUInt16LE(leaf + NODE_SKIP_SIZE);
     if (skip + used - oldSize + size <= LEAF_DATA_SIZE) {
-      // In place: the new record followed by the records after the old one, written at once.
+      // In place: the new record followed by the records after the old one, written at once; only
+      // the span that changes is declared (the record's changed bytes when the size stays).
       const tailStart = pos + oldSize;
       const tailEnd = leaf + NODE_HEADER_SIZE + skip + used;
       recordScratch.copy(tailScratch, 0, 0, size);
       bytes.copy(tailScratch, size, tailStart, tailEnd);
-      ctx.writeBytes(pos, tailScratch, 0, size + tailEnd - tailStart);
+      ctx.writeBytesChanged(pos, tailScratch, 0, size + tailEnd - tailStart);
       if (size !== oldSize) ctx.writeU16(leaf + NODE_USED_SIZE, used - oldSize + size);
     } else {
       // The leaf cannot hold it: insert the new record after the old one (allocating first), then remove the old.
