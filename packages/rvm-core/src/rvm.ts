@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  BATCH_SIZE_MAX_DEFAULT, FORMAT_VERSION, LOCK_FILE_NAME, LOG_FILE_NAME, LOG_SIZE_MAX_DEFAULT,
+  BATCH_RANGE_COUNT_MAX, BATCH_SIZE_MAX_DEFAULT, FORMAT_VERSION, LOCK_FILE_NAME, LOG_FILE_NAME, LOG_SIZE_MAX_DEFAULT,
   SEGMENT_FILE_SUFFIX, SEGMENT_NAME_PATTERN, SEGMENT_SIZE_MAX, STORE_FILE_NAME, TEMP_FILE_SUFFIX,
 } from './constants.js';
 import { RvmError, assert, ioError } from './errors.js';
@@ -47,7 +47,10 @@ export interface RvmOptions {
   readonly storage?: Storage;
   /** A commit that leaves more log bytes than this truncates the log. Default 64 MiB. */
   readonly logSizeMax?: number;
-  /** Bytes of no-flush commits held in memory before they are written (unsynced) to the log. Default 4 MiB. */
+  /**
+   * Bytes of no-flush commits held in memory before they are written (unsynced) to the log. Default
+   * 4 MiB. A batch is also written once it holds BATCH_RANGE_COUNT_MAX ranges.
+   */
   readonly batchSizeMax?: number;
   /**
    * How a commit that fills the log truncates it: 'background' (default)
@@ -416,7 +419,7 @@ export class Rvm implements TransactionHost {
       this.flushLog();
     } else {
       this.counters.noFlushCommits++;
-      if (this.log.batch.dataSize >= this.batchSizeMax) this.writeBatch();
+      if (this.batchFull()) this.writeBatch();
     }
     this.truncateIfFull();
   }
@@ -429,7 +432,7 @@ export class Rvm implements TransactionHost {
     if (!this.log.batch.isEmpty()) promise = this.waiters.forBatch();
     else if (this.log.syncedSequence < this.log.writtenSequence) promise = this.waiters.forRecord(this.log.writtenSequence);
     else return Promise.resolve();
-    if (this.log.batch.dataSize >= this.batchSizeMax) {
+    if (this.batchFull()) {
       try {
         this.writeBatch();
       } catch (e) {
@@ -443,6 +446,12 @@ export class Rvm implements TransactionHost {
     this.scheduleGroupSync();
     this.truncateIfFull();
     return promise;
+  }
+
+  /** Whether the batch holds enough no-flush commits to be written (batchSizeMax, BATCH_RANGE_COUNT_MAX). */
+  private batchFull(): boolean {
+    const batch = this.log.batch;
+    return batch.dataSize >= this.batchSizeMax || batch.rangeCount >= BATCH_RANGE_COUNT_MAX;
   }
 
   /** Snapshots the transaction's ranges into the batch and ends it. */

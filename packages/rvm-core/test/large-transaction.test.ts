@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BATCH_RANGE_COUNT_MAX } from '../src/constants.js';
 import { Rvm } from '../src/index.js';
 import type { Segment, Transaction } from '../src/index.js';
 import type { CommitBatch } from '../src/log/commit-batch.js';
@@ -121,6 +122,36 @@ describe('memory after a huge transaction', () => {
     storage.crash(1, 'dropAll');
     const again = Rvm.open('/store', { storage });
     expect(again.map('s').bytes.readDoubleLE(0)).toBe(42);
+    again.close();
+  });
+});
+
+describe('a batch of many tiny commits', () => {
+  it('is written once it holds BATCH_RANGE_COUNT_MAX ranges, however few bytes they are, and every commit survives a crash', () => {
+    const storage = new SimStorage();
+    const rvm = Rvm.open('/store', { storage, logSizeMax: 1024 * 1024 * 1024 });
+    const seg = rvm.map('s', 1024 * 1024);
+    const commits = 2 * BATCH_RANGE_COUNT_MAX + 100;
+    let pendingMax = 0;
+    for (let i = 0; i < commits; i++) {
+      const tx = rvm.begin();
+      // 4 bytes 8 apart: never merged with a neighbour, each commit its own place in the 1 MiB segment.
+      const offset = i * 8;
+      tx.setRange(seg, offset, 4);
+      seg.bytes.writeUInt32LE(i, offset);
+      tx.commit({ flush: false });
+      pendingMax = Math.max(pendingMax, rvm.query().pendingCount);
+    }
+    // 132 KiB of data, far below batchSizeMax (4 MiB): the range count is what wrote them.
+    expect(rvm.query().pendingSize).toBeLessThan(BATCH_RANGE_COUNT_MAX * 4);
+    // The commit that brings the batch to BATCH_RANGE_COUNT_MAX ranges writes it.
+    expect(pendingMax).toBe(BATCH_RANGE_COUNT_MAX - 1);
+    expect(rvm.query().counters.recordsWritten).toBe(2);
+    rvm.flush();
+    storage.crash(1, 'dropAll');
+    const again = Rvm.open('/store', { storage });
+    const recovered = again.map('s');
+    for (let i = 0; i < commits; i++) expect(recovered.bytes.readUInt32LE(i * 8)).toBe(i);
     again.close();
   });
 });
