@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { encodeKey, type Key, rawCodec, SchemaError } from '../src/codec/index.js';
 import { StructError } from '../src/core/struct-error.js';
 import { HashMap, KEY_INLINE_MAX, KEY_SIZE_MAX, VALUE_INLINE_MAX, VALUE_SIZE_MAX } from '../src/hash-map/index.js';
-import { codeOf, errorOf, World } from './list-hash-map-support.js';
+import { codeOf, declaredBy, errorOf, World } from './list-hash-map-support.js';
 
 function setup<K extends Key = Key, V = unknown>(options: Parameters<typeof HashMap.open<K, V>>[2] = {}, size = 64 * 1024): { world: World; map: HashMap<K, V> } {
   const world = World.create({ size });
@@ -364,42 +364,30 @@ describe('HashMap growth', () => {
     world.transaction(() => {
       for (let i = 0; i < 50; i++) map.set(`key-${i}`, { id: i, score: 1000 + i });
     });
-    const ctx = world.ctx;
-    const declare = ctx.declare.bind(ctx);
-    let declared = 0;
-    ctx.declare = (offset: number, length: number) => {
-      declared += length;
-      declare(offset, length);
-    };
+    const declared = declaredBy(world);
     // Every set writes the header's counters (12 bytes); score is a u16 in MessagePack, whose two
     // bytes are all of the record that differ.
     world.transaction(() => map.set('key-20', { id: 20, score: 1999 }));
-    expect(declared).toBeGreaterThan(12);
-    expect(declared).toBeLessThanOrEqual(12 + 2);
-    declared = 0;
+    expect(declared.size).toBeGreaterThan(12);
+    expect(declared.size).toBeLessThanOrEqual(12 + 2);
+    declared.reset();
     world.transaction(() => map.set('key-20', { id: 20, score: 1999 }));
-    expect(declared).toBe(12);
+    expect(declared.size).toBe(12);
     expect(map.get('key-20')).toEqual({ id: 20, score: 1999 });
     map.verify();
   });
 
   it('grows the segment mid-workload and touches a bounded number of bytes per operation', () => {
     const { world, map } = setup<number, string>({}, 16 * 1024);
-    const ctx = world.ctx;
-    const declare = ctx.declare.bind(ctx);
-    let declared = 0;
-    ctx.declare = (offset: number, length: number) => {
-      declared += length;
-      declare(offset, length);
-    };
+    const declared = declaredBy(world);
     let declaredMax = 0;
     const sizes = new Set<number>();
     const count = 20_000;
     world.transaction(() => {
       for (let i = 0; i < count; i++) {
-        declared = 0;
+        declared.reset();
         map.set(i, `value ${i}`);
-        declaredMax = Math.max(declaredMax, declared);
+        declaredMax = Math.max(declaredMax, declared.size);
         sizes.add(world.segment.size);
       }
     });
@@ -411,9 +399,9 @@ describe('HashMap growth', () => {
     declaredMax = 0;
     world.transaction(() => {
       for (let i = 0; i < count; i++) {
-        declared = 0;
+        declared.reset();
         expect(map.delete(i)).toBe(true);
-        declaredMax = Math.max(declaredMax, declared);
+        declaredMax = Math.max(declaredMax, declared.size);
       }
     });
     expect(declaredMax).toBeLessThan(4 * 1024);

@@ -355,3 +355,20 @@ export function crashAndRecover<S, M, Op>(
   world.rvm.close();
   return { crashed, recoveredIndex: acceptable.length - 1 - matched, acceptableCount: acceptable.length };
 }
+
+/** From now on, counts the bytes the world's context declares (through ctx.declare). */
+export function declaredBy(world: World): { reset(): void; readonly size: number } {
+  const ctx = world.ctx;
+  const declare = ctx.declare.bind(ctx);
+  const counter = {
+    size: 0,
+    reset() {
+      counter.size = 0;
+    },
+  };
+  ctx.declare = (offset: number, length: number) => {
+    counter.size += length;
+    declare(offset, length);
+  };
+  return counter;
+}

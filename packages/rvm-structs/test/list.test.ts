@@ -12,29 +12,12 @@ import { z } from 'zod';
 import { rawCodec, SchemaError } from '../src/codec/index.js';
 import { HashMap } from '../src/hash-map/index.js';
 import { ELEMENT_INLINE_MAX, ELEMENT_SIZE_MAX, List } from '../src/list/index.js';
-import { codeOf, errorOf, World } from './list-hash-map-support.js';
+import { codeOf, declaredBy, errorOf, World } from './list-hash-map-support.js';
 
 function setup<V = unknown>(options: Parameters<typeof List.open<V>>[2] = {}, size = 64 * 1024): { world: World; list: List<V> } {
   const world = World.create({ size });
   const offset = world.transaction(() => List.create(world.ctx, options));
   return { world, list: List.open<V>(world.ctx, offset, options) };
-}
-
-/** Counts the bytes declared by each call of `body` through ctx.declare. */
-function declaredBy(world: World): { reset(): void; readonly size: number } {
-  const ctx = world.ctx;
-  const declare = ctx.declare.bind(ctx);
-  const counter = {
-    size: 0,
-    reset() {
-      counter.size = 0;
-    },
-  };
-  ctx.declare = (offset: number, length: number) => {
-    counter.size += length;
-    declare(offset, length);
-  };
-  return counter;
 }
 
 describe('List basics', () => {

@@ -179,6 +179,29 @@ export class CellList {
     return this.starts[i]! + CELL_HEADER_SIZE;
   }
 
+  /** The prefix size (format.ts) of a node holding cells [from, to): what their first and last keys share, at most PREFIX_SIZE_MAX. */
+  prefixSize(from: number, to: number): number {
+    if (to === from) return 0;
+    const first = this.sources[from]!;
+    const last = this.sources[to - 1]!;
+    const firstStart = this.keyStart(from);
+    const lastStart = this.keyStart(to - 1);
+    const p = commonPrefixSize(first, firstStart, firstStart + this.keySize(from), last, lastStart, lastStart + this.keySize(to - 1));
+    return p > PREFIX_SIZE_MAX ? PREFIX_SIZE_MAX : p;
+  }
+
+  /** Writes into `image` the slot `slotIndex` for cell i, at offset `at` of a node with prefix size p. */
+  writeSlot(image: Buffer, slotIndex: number, i: number, at: number, p: number): void {
+    const slot = NODE_HEADER_SIZE + slotIndex * SLOT_SIZE;
+    const source = this.sources[i]!;
+    const keyStart = this.starts[i]! + CELL_HEADER_SIZE;
+    const hint = hintOf(source, keyStart, keyStart + cellKeySize(source, this.starts[i]!), p);
+    image[slot] = at;
+    image[slot + 1] = at >>> 8;
+    image[slot + 2] = hint >>> 8;
+    image[slot + 3] = hint;
+  }
+
   /** Bytes the cells [from, to) take in a node, with their slots. */
   spaceOf(from: number, to: number): number {
     let total = 0;
@@ -196,31 +219,15 @@ const EMPTY = new Uint8Array(0);
  */
 export function composeNode(image: Buffer, nodeSize: number, kind: number, child0: number, list: CellList, from: number, to: number): number {
   const count = to - from;
-  let p = 0;
-  if (count > 0) {
-    const first = list.sources[from]!;
-    const last = list.sources[to - 1]!;
-    const firstStart = list.keyStart(from);
-    const lastStart = list.keyStart(to - 1);
-    p = commonPrefixSize(first, firstStart, firstStart + list.keySize(from), last, lastStart, lastStart + list.keySize(to - 1));
-    if (p > PREFIX_SIZE_MAX) p = PREFIX_SIZE_MAX;
-  }
+  const p = list.prefixSize(from, to);
   let cellsStart = nodeSize;
-  const slots = NODE_HEADER_SIZE;
   assert(NODE_HEADER_SIZE + list.spaceOf(from, to) <= nodeSize, 'composed cells fit the node');
   for (let i = from; i < to; i++) {
     const size = list.sizes[i]!;
-    const source = list.sources[i]!;
     const start = list.starts[i]!;
     cellsStart -= size;
-    copyRange(source, start, start + size, image, cellsStart);
-    const slot = slots + (i - from) * SLOT_SIZE;
-    image[slot] = cellsStart;
-    image[slot + 1] = cellsStart >>> 8;
-    const keyStart = start + CELL_HEADER_SIZE;
-    const hint = hintOf(source, keyStart, keyStart + cellKeySize(source, start), p);
-    image[slot + 2] = hint >>> 8;
-    image[slot + 3] = hint;
+    copyRange(list.sources[i]!, start, start + size, image, cellsStart);
+    list.writeSlot(image, i - from, i, cellsStart, p);
   }
   image[NODE_KIND] = kind;
   image[NODE_PREFIX_SIZE] = p;

@@ -352,15 +352,7 @@ function rewriteInPlace(tree: TreeCore, node: number, list: CellList, from: numb
   for (let i = from; i < to; i++) if (list.sources[i] === bytes) cellEndingAt[list.starts[i]! - node + list.sizes[i]!] = 0;
   // 2. Slots, and the other cells packed below the run, in the image at their offsets in the node.
   const image = imageLeft;
-  let p = 0;
-  if (count > 0) {
-    const first = list.sources[from]!;
-    const last = list.sources[to - 1]!;
-    const firstStart = list.keyStart(from);
-    const lastStart = list.keyStart(to - 1);
-    p = commonPrefixSize(first, firstStart, firstStart + list.keySize(from), last, lastStart, lastStart + list.keySize(to - 1));
-    if (p > PREFIX_SIZE_MAX) p = PREFIX_SIZE_MAX;
-  }
+  const p = list.prefixSize(from, to);
   let cellsStart = top;
   for (let i = from; i < to; i++) {
     const source = list.sources[i]!;
@@ -375,13 +367,7 @@ function rewriteInPlace(tree: TreeCore, node: number, list: CellList, from: numb
       at = cellsStart;
       copyRange(source, start, start + size, image, at);
     }
-    const slot = NODE_HEADER_SIZE + (i - from) * SLOT_SIZE;
-    image[slot] = at;
-    image[slot + 1] = at >>> 8;
-    const keyStart = start + CELL_HEADER_SIZE;
-    const hint = hintOf(source, keyStart, keyStart + cellKeySize(source, start), p);
-    image[slot + 2] = hint >>> 8;
-    image[slot + 3] = hint;
+    list.writeSlot(image, i - from, i, at, p);
   }
   const slotsEnd = NODE_HEADER_SIZE + count * SLOT_SIZE;
   assert(slotsEnd <= cellsStart, 'the cells of a rewritten node fit below its slots');
