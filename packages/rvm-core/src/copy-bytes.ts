@@ -53,41 +53,6 @@ export class WordView {
 }
 
 /**
- * The WordView of a segment's memory, made once per Buffer: callers keep the
- * last one they used (WordViewCache), and ask here when the Buffer changes.
- * Weak, so it keeps no Buffer alive.
- */
-const segmentViews = new WeakMap<Buffer, WordView>();
-
-export function wordViewOf(bytes: Buffer): WordView {
-  let view = segmentViews.get(bytes);
-  if (view === undefined) {
-    view = new WordView(bytes);
-    segmentViews.set(bytes, view);
-  }
-  return view;
-}
-
-/** The last WordView asked for, so that copies from the same segment skip the WeakMap lookup. */
-export class WordViewCache {
-  private view: WordView | null = null;
-
-  of(bytes: Buffer): WordView {
-    let view = this.view;
-    if (view === null || view.bytes !== bytes) {
-      view = wordViewOf(bytes);
-      this.view = view;
-    }
-    return view;
-  }
-
-  /** Drops the view, so that a pooled owner keeps no unmapped segment's memory alive. */
-  forget(): void {
-    this.view = null;
-  }
-}
-
-/**
  * Copies from.bytes[fromStart, fromStart + length) to to.bytes at toStart,
  * like Buffer#copy (the ranges must not overlap), without allocating: Node
  * 20's Buffer#copy makes a Uint8Array view of the source for every copy that

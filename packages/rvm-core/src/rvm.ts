@@ -472,7 +472,7 @@ export class Rvm implements TransactionHost {
       const segment = this.segmentsById[id];
       assert(segment !== undefined && segment._mapped, 'a declared segment stays mapped while its transaction is open');
       const start = ranges.starts[i]!;
-      batch.addRange(id, segment.name, segment._bytes, start, ranges.ends[i]! - start, segment._dirty.stamps);
+      batch.addRange(id, segment.name, segment._view, start, ranges.ends[i]! - start, segment._dirty.stamps);
       // touched holds every mapped segment with dirty pages (and unmapped ones whose changes are only in the log).
       if (!segment._dirty.any) this.touched.add(segment.name);
       segment._dirty.mark(start, ranges.ends[i]!);

@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pad8, RANGE_HEADER_SIZE, RECORD_HEADER_SIZE, sealRecord, writeRecordHeader } from '../src/format/log-record.js';
+import { WordView } from '../src/copy-bytes.js';
 import { CommitBatch } from '../src/log/commit-batch.js';
 import { PAGE_SIZE } from '../src/segment/dirty-pages.js';
 
@@ -90,9 +91,11 @@ function encode(batch: CommitBatch, sequence: number, durableSequence: number): 
 /** Segments with their page stamps, kept across batches like the Rvm keeps them. */
 class Segments {
   readonly bytes: Buffer[];
+  readonly views: WordView[];
   readonly stamps: Int32Array[];
   constructor(sizes: readonly number[]) {
     this.bytes = sizes.map((size) => Buffer.alloc(size));
+    this.views = this.bytes.map((bytes) => new WordView(bytes));
     this.stamps = sizes.map((size) => new Int32Array(Math.ceil(size / PAGE_SIZE)));
   }
 
@@ -100,7 +103,7 @@ class Segments {
   add(batch: CommitBatch, segment: number, offset: number, length: number, value: number, stamped: boolean): RangeWrite {
     const bytes = this.bytes[segment]!;
     for (let b = 0; b < length; b++) bytes[offset + b] = (value + b) & 0xff;
-    batch.addRange(segment, segmentName(segment), bytes, offset, length, stamped ? this.stamps[segment]! : null);
+    batch.addRange(segment, segmentName(segment), this.views[segment]!, offset, length, stamped ? this.stamps[segment]! : null);
     return { segment, offset, data: Buffer.from(bytes.subarray(offset, offset + length)) };
   }
 }
@@ -272,6 +275,6 @@ describe('CommitBatch overlap detection', () => {
 
   it('refuses page stamps that do not cover the range', () => {
     const batch = new CommitBatch();
-    expect(() => batch.addRange(0, 'seg0', Buffer.alloc(2 * PAGE_SIZE), PAGE_SIZE, 8, new Int32Array(1))).toThrow(/page stamps cover the range/);
+    expect(() => batch.addRange(0, 'seg0', new WordView(Buffer.alloc(2 * PAGE_SIZE)), PAGE_SIZE, 8, new Int32Array(1))).toThrow(/page stamps cover the range/);
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LOG_FORMAT_VERSION } from '../src/constants.js';
 import { checkRecord, parseRecord, RecordCheck } from '../src/format/log-record.js';
+import { WordView } from '../src/copy-bytes.js';
 import { CommitBatch } from '../src/log/commit-batch.js';
 
 /** Encodes the batch and returns a copy of the record as one Buffer (joining a detached body), and the `out` buffer it was given. */
@@ -26,12 +27,13 @@ describe('CommitBatch', () => {
         (writes, big) => {
           const size = big ? 100_000 : 256;
           const segments = [Buffer.alloc(size), Buffer.alloc(size), Buffer.alloc(size)];
+          const views = segments.map((bytes) => new WordView(bytes));
           const expected = segments.map(() => new Map<number, number>());
           const batch = new CommitBatch();
           for (const w of writes) {
             const offset = big ? w.offset * 400 : w.offset;
             segments[w.segment]!.fill(w.value, offset, offset + w.length);
-            batch.addRange(w.segment, `seg${w.segment}`, segments[w.segment]!, offset, w.length);
+            batch.addRange(w.segment, `seg${w.segment}`, views[w.segment]!, offset, w.length);
             batch.endCommit();
             for (let b = offset; b < offset + w.length; b++) expected[w.segment]!.set(b, w.value);
           }
@@ -55,8 +57,9 @@ describe('CommitBatch', () => {
   it('completes the usual record in its own memory, without copying the ranges, however large', () => {
     const batch = new CommitBatch();
     const seg = Buffer.alloc(1 << 20, 3);
+    const view = new WordView(seg);
     for (let i = 0; i < 1000; i++) {
-      batch.addRange(0, 'big', seg, i * 1000, 128);
+      batch.addRange(0, 'big', view, i * 1000, 128);
       batch.endCommit();
     }
     const { record, out } = encodeWithOut(batch, 1);
@@ -70,11 +73,12 @@ describe('CommitBatch', () => {
     // Twelve segments with 100-character names: a 1216-byte table, more than fits in front of the ranges.
     const names = Array.from({ length: 12 }, (_, k) => `${k}`.padStart(100, 's'));
     const seg = Buffer.alloc(1 << 20, 5);
+    const view = new WordView(seg);
     for (const rangeCount of [12, 1200]) {
       const batch = new CommitBatch();
       for (let i = 0; i < rangeCount; i++) {
         seg.writeUInt32LE(i, i * 512);
-        batch.addRange(i % 12, names[i % 12]!, seg, i * 512, 200);
+        batch.addRange(i % 12, names[i % 12]!, view, i * 512, 200);
         batch.endCommit();
       }
       const { record, out } = encodeWithOut(batch, 9);

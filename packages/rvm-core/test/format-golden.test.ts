@@ -15,6 +15,7 @@ import { decodeLogHeader, encodeLogHeader, LOG_HEADER_SLOT_SIZE, LOG_RECORDS_OFF
 import { crc32c } from '../src/format/crc32c.js';
 import { checkRecord, RecordCheck } from '../src/format/log-record.js';
 import { decodeStoreMeta } from '../src/format/store-meta.js';
+import { WordView } from '../src/copy-bytes.js';
 import { CommitBatch } from '../src/log/commit-batch.js';
 import { FORMAT_VERSION, Rvm, RvmError } from '../src/index.js';
 import { SimStorage, isSimCrash } from '../src/testing.js';
@@ -130,17 +131,18 @@ describe('format versions', () => {
     expect(slot.subarray(0, 128).toString('hex')).toBe(V2_SLOT1_HEX);
 
     const seg = Buffer.alloc(256);
+    const view = new WordView(seg);
     const batch = new CommitBatch();
     seg.write('hello', 0, 'latin1');
-    batch.addRange(0, 'golden', seg, 0, 5);
+    batch.addRange(0, 'golden', view, 0, 5);
     batch.endCommit();
     expect(encodedRecord(batch, 1, 0).toString('hex')).toBe(V2_RECORD1_HEX);
     batch.clear();
     seg.write('LO!!', 3, 'latin1');
-    batch.addRange(0, 'golden', seg, 3, 4);
+    batch.addRange(0, 'golden', view, 3, 4);
     batch.endCommit();
     seg.writeUInt16LE(0xbeef, 100);
-    batch.addRange(0, 'golden', seg, 100, 2);
+    batch.addRange(0, 'golden', view, 100, 2);
     batch.endCommit();
     expect(encodedRecord(batch, 2, 1).toString('hex')).toBe(V2_RECORD2_HEX);
   });

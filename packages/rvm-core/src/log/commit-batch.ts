@@ -36,7 +36,7 @@
  * allows (dataSizeKeepMax) gives its memory back when it is cleared.
  */
 import { BATCH_SIZE_MAX_DEFAULT } from '../constants.js';
-import { copyBytes, WordView, WordViewCache } from '../copy-bytes.js';
+import { copyBytes, WordView } from '../copy-bytes.js';
 import { assert } from '../errors.js';
 import { pad8, RANGE_HEADER_SIZE, RECORD_HEADER_SIZE, writeRecordHeader, sealRecord } from '../format/log-record.js';
 import { writeU64 } from '../format/u64.js';
@@ -81,8 +81,6 @@ export class CommitBatch {
   private bodyEnd = HEAD_ROOM;
   private body = Buffer.alloc(BODY_SIZE_INITIAL);
   private bodyView = new WordView(this.body);
-  /** The last segment memory addRange copied from. */
-  private readonly sourceViews = new WordViewCache();
 
   private segmentIds = new Int32Array(RANGE_COUNT_INITIAL);
   private offsets = new Float64Array(RANGE_COUNT_INITIAL);
@@ -128,14 +126,15 @@ export class CommitBatch {
   detachedSize = 0;
 
   /**
-   * Snapshots bytes[offset, offset + length) of segment `segmentId` (named
-   * `name`) as part of the current commit. `pageStamps` holds one entry per
+   * Snapshots source.bytes[offset, offset + length) of segment `segmentId`
+   * (named `name`; `source` is the WordView of its memory, Segment._view) as
+   * part of the current commit. `pageStamps` holds one entry per
    * 4 KiB page of that segment, used only by batches and kept across them
    * (see the file comment); null makes the batch assume ranges may overlap.
    */
-  addRange(segmentId: number, name: string, bytes: Buffer, offset: number, length: number, pageStamps: Int32Array | null = null): void {
+  addRange(segmentId: number, name: string, source: WordView, offset: number, length: number, pageStamps: Int32Array | null = null): void {
     assert(length > 0 && length <= 0xffff_ffff, 'a batch range is non-empty and its length is a u32');
-    assert(offset >= 0 && offset + length <= bytes.length, 'a batch range lies inside its segment');
+    assert(offset >= 0 && offset + length <= source.bytes.length, 'a batch range lies inside its segment');
     const i = this.rangeCount;
     if (i === this.segmentIds.length) this.growRanges();
     let local = segmentId < this.localIndex.length ? this.localIndex[segmentId]! : -1;
@@ -163,7 +162,7 @@ export class CommitBatch {
     // offset + length <= SEGMENT_SIZE_MAX (2^32): the high word of the u64 offset is zero.
     writeU32(body, pos + 8, offset);
     writeU32(body, pos + 12, 0);
-    copyBytes(this.sourceViews.of(bytes), offset, this.bodyView, pos + RANGE_HEADER_SIZE, length);
+    copyBytes(source, offset, this.bodyView, pos + RANGE_HEADER_SIZE, length);
     for (let z = pos + RANGE_HEADER_SIZE + length; z < end; z++) body[z] = 0;
     this.segmentIds[i] = segmentId;
     this.offsets[i] = offset;
@@ -220,7 +219,6 @@ export class CommitBatch {
     this.detachedSize = 0;
     this.overlapPossible = false;
     this.batchFirstSerial = this.commitSerial;
-    this.sourceViews.forget(); // keeps no unmapped segment's memory alive
   }
 
   /** An upper bound of the size of the part of the record encode() may put in `out`. */

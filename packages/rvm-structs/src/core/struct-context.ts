@@ -19,7 +19,27 @@ import { StructError } from './struct-error.js';
 import { copyRange } from './copy.js';
 import { RecordCodec } from './record-codec.js';
 
-const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+const EMPTY_VIEW: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+/** A DataView of the last bytes asked for, made again only when the bytes change. */
+class DataViewCache {
+  private bytes: Uint8Array | null = null;
+  private view = EMPTY_VIEW;
+
+  of(bytes: Uint8Array): DataView<ArrayBufferLike> {
+    if (bytes !== this.bytes) {
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      this.bytes = bytes;
+    }
+    return this.view;
+  }
+
+  /** Drops the view, so that it keeps no memory alive. */
+  forget(): void {
+    this.bytes = null;
+    this.view = EMPTY_VIEW;
+  }
+}
 
 export class StructContext {
   /** The transaction mutations run in, or null. Set by the Store (store.ts) around transaction(fn). */
@@ -110,8 +130,8 @@ export class StructContext {
    */
   writeBytesChanged(offset: number, source: Uint8Array, start: number, end: number): number {
     const bytes = this.segment.bytes;
-    const view = this.viewOf(bytes);
-    const sourceView = this.sourceViewOf(source);
+    const view = this.segmentView.of(bytes);
+    const sourceView = this.sourceView.of(source);
     const shift = offset - start;
     let first = start;
     while (first + 4 <= end && view.getInt32(first + shift, true) === sourceView.getInt32(first, true)) first += 4;
@@ -126,30 +146,12 @@ export class StructContext {
   }
 
   /**
-   * The segment memory and the source that writeBytesChanged last read through a DataView, and
-   * those views. One source is kept: the callers pass their own scratch buffer each time, so a
-   * view is made again only when a program switches between structures (one small object).
+   * The segment memory and the source that writeBytesChanged last read. One
+   * source is kept: the callers pass their own scratch buffer each time, so a
+   * view is made again only when a program switches between structures.
    */
-  private viewBytes: Uint8Array | null = null;
-  private view: DataView = EMPTY_VIEW;
-  private sourceBytes: Uint8Array | null = null;
-  private sourceView: DataView = EMPTY_VIEW;
-
-  private viewOf(bytes: Uint8Array): DataView {
-    if (bytes !== this.viewBytes) {
-      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-      this.viewBytes = bytes;
-    }
-    return this.view;
-  }
-
-  private sourceViewOf(source: Uint8Array): DataView {
-    if (source !== this.sourceBytes) {
-      this.sourceView = new DataView(source.buffer, source.byteOffset, source.length);
-      this.sourceBytes = source;
-    }
-    return this.sourceView;
-  }
+  private readonly segmentView = new DataViewCache();
+  private readonly sourceView = new DataViewCache();
 
   /** Moves segment bytes [from, from + length) to `to` (regions may overlap). */
   moveBytes(to: number, from: number, length: number): void {
@@ -242,8 +244,7 @@ export class StructContext {
     if (this.segment.bytes !== bytes) {
       this.generation++;
       // The view of the memory the segment had would keep it alive.
-      this.viewBytes = null;
-      this.view = EMPTY_VIEW;
+      this.segmentView.forget();
     }
     return offset;
   }
