@@ -32,6 +32,28 @@ describe('commitAsync (group commit)', () => {
     again.close();
   });
 
+  it('one sync per round: a batch waits for the promise chains of the committers the previous sync resumed', async () => {
+    const rvm = Rvm.open(tempDir());
+    const seg = rvm.map('s', 64 * 8);
+    // Each commit is reached through 0 to 4 awaits (an application's async layers), with
+    // nothing waiting on I/O: all 64 commits of a round must still make one batch.
+    const put = async (slot: number, i: number): Promise<void> => {
+      for (let k = 0; k < slot % 5; k++) await null;
+      const tx = rvm.begin();
+      tx.setRange(seg, slot * 8, 8);
+      seg.bytes.writeDoubleLE(i, slot * 8);
+      await tx.commitAsync();
+    };
+    const rounds = 10;
+    await Promise.all(Array.from({ length: 64 }, async (_, slot) => {
+      for (let i = 1; i <= rounds; i++) await put(slot, i);
+    }));
+    const q = rvm.query();
+    expect(q.counters.asyncCommits).toBe(64 * rounds);
+    expect(q.counters.groupSyncs).toBe(rounds);
+    rvm.close();
+  });
+
   it('resolves in commit order and waits for earlier no-flush commits (prefix)', async () => {
     const storage = new SimStorage();
     const rvm = Rvm.open('/store', { storage });
