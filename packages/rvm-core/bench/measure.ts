@@ -28,6 +28,13 @@ export function median(xs: number[]): number {
   return percentile(xs, 0.5);
 }
 
+/** The arithmetic mean of `xs`; NaN when empty. */
+export function mean(xs: number[]): number {
+  let sum = 0;
+  for (const x of xs) sum += x;
+  return sum / xs.length;
+}
+
 /** The value at fraction `p` of `xs` sorted ascending (sorts it); NaN when empty. */
 export function percentile(xs: number[], p: number): number {
   xs.sort((a, b) => a - b);
