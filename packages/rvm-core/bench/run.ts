@@ -2,7 +2,8 @@
  * rvm-core benchmark. Every figure is measured beside its physical reference in
  * the same process: flush commits against a raw write + fdatasync loop of the
  * same record size, group commit against a raw loop writing the same bytes
- * per fdatasync (alternating blocks, median of paired ratios), no-flush
+ * per fdatasync (alternating blocks, median of paired ratios; a JS floor,
+ * bench/group-floor.ts, runs in the same rounds), no-flush
  * commits against a bare loop doing the same copies.
  * Run: `pnpm --filter @rvm/core bench` (BENCH_QUICK=1 for a short run;
  * BENCH_ONLY=group|truncation|commits for one section; BENCH_SLICE=<bytes>
