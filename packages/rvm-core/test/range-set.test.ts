@@ -35,15 +35,20 @@ function declare(set: RangeSet, model: Array<Set<number>>, segment: number, star
     else expectedGaps.push([b, b + 1]);
   }
   expect(set.contains(segment, start, end)).toBe(expectedGaps.length === 0);
-  expect(set.plan(segment, start, end)).toBe(expectedGaps.length > 0);
   let overlapping = false;
   for (let b = start; b < end && !overlapping; b++) overlapping = bytes.has(b);
   expect(set.overlaps(segment, start, end)).toBe(overlapping);
-  if (expectedGaps.length > 0) {
+  if (set.isEmpty()) {
+    // The transaction's first range goes in with addFirst, as in Transaction.setRange.
+    set.addFirst(segment, start, end);
+  } else if (set.plan(segment, start, end)) {
+    expect(expectedGaps.length).toBeGreaterThan(0);
     const gaps: Array<[number, number]> = [];
     for (let k = 0; k < set.gapCount; k++) gaps.push([set.gapStarts[k]!, set.gapEnds[k]!]);
     expect(gaps).toEqual(expectedGaps);
     set.add();
+  } else {
+    expect(expectedGaps).toEqual([]);
   }
   for (let b = start; b < end; b++) bytes.add(b);
   expect(set.verify()).toBeNull();
@@ -60,6 +65,14 @@ describe('RangeSet', () => {
         const model = [new Set<number>(), new Set<number>(), new Set<number>()];
         for (const d of declared) declare(set, model, d.segment, d.start, d.start + d.length);
         expect(rangesOf(set)).toEqual(runs(model));
+        // A pooled set is cleared and used again.
+        set.clear();
+        expect(set.isEmpty()).toBe(true);
+        expect(set.verify()).toBeNull();
+        const again = [new Set<number>(), new Set<number>(), new Set<number>()];
+        for (const d of declared.slice(0, 1 + (declared.length >> 1))) declare(set, again, d.segment, d.start, d.start + d.length);
+        expect(rangesOf(set)).toEqual(runs(again));
+        for (let segment = 0; segment < 3; segment++) expect(set.hasSegment(segment)).toBe(again[segment]!.size > 0);
       }),
       { numRuns: 200 },
     );
@@ -81,6 +94,22 @@ describe('RangeSet', () => {
       }),
       { numRuns: 15 },
     );
+  });
+
+  it('matches the model for every second range from inside to around the first (gaps, contains, overlaps, hasSegment)', () => {
+    for (let segment = 0; segment < 3; segment++) {
+      for (let start = 5; start < 25; start++) {
+        for (let end = start + 1; end <= 25; end++) {
+          const set = new RangeSet();
+          const model = [new Set<number>(), new Set<number>(), new Set<number>()];
+          declare(set, model, 1, 10, 20);
+          expect(set.hasSegment(1)).toBe(true);
+          expect(set.hasSegment(segment)).toBe(segment === 1);
+          declare(set, model, segment, start, end);
+          expect(rangesOf(set)).toEqual(runs(model));
+        }
+      }
+    }
   });
 
   it('keeps thousands of scattered ranges, then merges them all, and is empty after clear()', () => {
