@@ -186,8 +186,8 @@ async function floorBlock(floor: GroupFloor): Promise<number> {
 
 /**
  * commitAsync x COMMITTERS against the raw loop, measured as alternating
- * blocks under the same conditions: raw loop, JS floor (group-floor.ts),
- * RVM. All write the same bytes per fdatasync over file space already
+ * blocks under the same conditions: raw loop, RVM, JS floor
+ * (group-floor.ts). All write the same bytes per fdatasync over file space already
  * written once (RVM's log file never shrinks; each block starts from a
  * truncated log, so its records are overwrites), all do
  * GROUP_SYNCS_PER_BLOCK syncs per block (RVM's count is printed), and each
