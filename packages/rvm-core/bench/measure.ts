@@ -76,6 +76,8 @@ export interface Row {
   unit: string;
   reference?: string;
   referenceValue?: number;
+  /** The ratio to print (a median of paired ratios); value / referenceValue when absent. */
+  ratio?: number;
   target?: string;
   met?: boolean;
 }
@@ -83,7 +85,7 @@ export interface Row {
 export function printRows(title: string, rows: Row[]): void {
   console.log(`\n${title}`);
   const lines = rows.map((r) => {
-    const ratio = r.referenceValue !== undefined ? (r.value / r.referenceValue).toFixed(2) : '';
+    const ratio = r.ratio !== undefined ? r.ratio.toFixed(2) : r.referenceValue !== undefined ? (r.value / r.referenceValue).toFixed(2) : '';
     return [r.workload, `${fmt(r.value)} ${r.unit}`, r.reference ?? '', r.referenceValue !== undefined ? fmt(r.referenceValue) : '', ratio ? `x${ratio}` : '', r.target ?? '', r.met === undefined ? '' : r.met ? 'met' : 'MISSED'];
   });
   const header = ['workload', 'value', 'reference', 'reference value', 'ratio', 'target', ''];
