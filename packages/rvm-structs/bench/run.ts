@@ -13,6 +13,11 @@
  *   own small buffer, which the tree's values are not);
  * - lmdb (msgpack encoding, noSync), when it resolves from the repository's
  *   bench/ package: a memory-mapped B-tree peer.
+ * And the physical limit of a lookup: dependent reads of random 64-byte lines
+ * over as much memory as the tree's blocks take (dependentReadRate). The ratio
+ * of has() to it says how many such reads' time a lookup takes (x0.10: ten).
+ * A lookup must read at least a leaf's slots and the key's cell, which share
+ * a line only by chance: two reads.
  * Rates are given per second of wall-clock time and per second of this
  * process's CPU time (see measure.ts): on a shared machine the second is the
  * steadier figure, and the ratios to the peers measured alongside are the
@@ -35,7 +40,7 @@ import type { ValueCodec } from '../src/codec/index.js';
 import type { BTree } from '../src/btree/index.js';
 import { BTREE_NODE_SIZE_DEFAULT } from '../src/btree/index.js';
 import { Store } from '../src/store.js';
-import { fmt, measure, openLmdb, printRows, QUICK, Random, type Rate, type Row, withTempDir, withTempDirAsync } from './measure.js';
+import { dependentReadRate, fmt, measure, openLmdb, printRows, QUICK, Random, type Rate, type Row, withTempDir, withTempDirAsync } from './measure.js';
 
 const ENTRY_COUNT = QUICK ? 100_000 : 1_000_000;
 const GET_COUNT = QUICK ? 100_000 : 300_000;
@@ -163,6 +168,8 @@ async function main(): Promise<void> {
     const gets = getRate(tree, keys);
     const getIndexes = randomIndexes(GET_COUNT, keys.length, 1);
     let sum = 0;
+    const treeSize = tree.stats().blockSize;
+    const memoryReads = dependentReadRate(treeSize, GET_COUNT);
     const has = measure(() => {
       for (let i = 0; i < GET_COUNT; i++) if (tree.has(keys[getIndexes[i]!]!)) sum++;
       return GET_COUNT;
@@ -294,6 +301,7 @@ async function main(): Promise<void> {
       { workload: 'random get, decoded', rate: gets, unit: 'ops/s', reference: 'Map.get of bytes + decode', referenceRate: encodedGets },
       ...(lmdbGets === undefined ? [] : [{ workload: 'random get, decoded', rate: gets, unit: 'ops/s', reference: 'lmdb get (msgpack)', referenceRate: lmdbGets }]),
       { workload: 'random has (the lookup without decoding)', rate: has, unit: 'ops/s', reference: 'Map.has', referenceRate: mapHas },
+      { workload: 'random has (the lookup without decoding)', rate: has, unit: 'ops/s', reference: `dependent memory read, ${fmt(treeSize / 1e6)} MB`, referenceRate: memoryReads },
       { workload: 'single-put tx, no-flush (new keys)', rate: inserts, unit: 'ops/s', reference: 'Map.set', referenceRate: mapSets, target: 300_000 },
       ...(lmdbPuts === undefined ? [] : [{ workload: 'single-put tx, no-flush (new keys)', rate: inserts, unit: 'ops/s', reference: 'lmdb noSync transactionSync(put)', referenceRate: lmdbPuts }]),
       { workload: 'single-put tx, no-flush (existing keys)', rate: updates, unit: 'ops/s', reference: 'Map.set', referenceRate: mapSets, target: 300_000 },
