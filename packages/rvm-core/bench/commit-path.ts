@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Rvm } from '../src/index.js';
 import { withTempDir } from './measure.js';
-import { bareCopyLoop, commitLoop, SEGMENT_SIZE } from './loops.js';
+import { bareCopyLoop, commitLoop, primeLog, SEGMENT_SIZE } from './loops.js';
 
 const OPS = 200_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -62,6 +62,7 @@ const WORKLOADS: ReadonlyArray<{ name: string; ranges: number; run: (rvm: Rvm) =
 
 withTempDir((dir) => {
   const rvm = Rvm.open(join(dir, 'store'), { logSizeMax: 256 * 1024 * 1024 });
+  primeLog(rvm);
   let session: Session | null = null;
   if (PROFILE !== undefined) {
     session = new Session();

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { NodeStorage, Rvm, type FileHandle, type Segment } from '../src/index.js';
 import { GroupFloor } from './group-floor.js';
 import { mean, median, medianRate, percentile, printRows, QUICK, ROUNDS, type Row, withTempDir, withTempDirAsync } from './measure.js';
-import { bareCopyLoop, commitLoop, RECORD_SIZE, SEGMENT_SIZE } from './loops.js';
+import { bareCopyLoop, commitLoop, primeLog, RECORD_SIZE, SEGMENT_SIZE } from './loops.js';
 
 const SYNC_OPS = QUICK ? 500 : 3000;
 const NO_FLUSH_OPS = QUICK ? 200_000 : 1_000_000;
@@ -418,33 +418,6 @@ async function backgroundTruncationLatency(dir: string): Promise<Row[]> {
 if (ONLY === undefined || ONLY === 'truncation') await withTempDirAsync(async (dir) => {
   printRows(`background truncation (${dir})`, await backgroundTruncationLatency(dir));
 });
-
-/**
- * Takes the store's log through one pass (to a synchronous truncation), so
- * that the no-flush rows measure a store that has run a while: RVM writes its
- * log file over again after every truncation (the file never shrinks), while
- * a new store's first pass appends, which needs new page-cache pages. On these
- * virtual machines memory not touched recently costs the kernel about 3 ms of
- * system time per MB on first touch (144 MB of 4 MiB writes: 270-440 ms
- * appended, 23 ms written over; scratch measurement, 2026-11-22), and whether a
- * new page is such memory depends on what ran before, so without this the
- * 64 MiB row moved between 0.9 and 1.7 M commits/s from round to round.
- */
-function primeLog(rvm: Rvm): void {
-  const seg = rvm.map('prime', SEGMENT_SIZE);
-  const rangeSize = 1 << 20;
-  const truncations = rvm.query().counters.truncations;
-  // Until a commit past twice logSizeMax truncates synchronously: the log file then has its full size.
-  for (let i = 0; rvm.query().counters.truncations === truncations; i++) {
-    const tx = rvm.begin({ restore: false });
-    const offset = (i % (SEGMENT_SIZE / rangeSize)) * rangeSize;
-    tx.setRange(seg, offset, rangeSize);
-    seg.bytes[offset] = i & 0xff;
-    tx.commit({ flush: false });
-  }
-  rvm.unmap(seg);
-  rvm.truncate();
-}
 
 /** logSizeMax of the commits section's stores: no truncation within a round of NO_FLUSH_OPS commits. */
 const COMMITS_LOG_SIZE_MAX = 256 * 1024 * 1024;
