@@ -42,6 +42,7 @@ import type { List, ListOptions } from './list/list.js';
 import { Catalog, checkName } from './store/catalog.js';
 import { COLLECTION_KINDS } from './store/kinds.js';
 import type { CollectionKind } from './store/kinds.js';
+import { checkStoreFormat, STORE_FORMAT_ROOT, writeStoreFormat } from './store/store-format.js';
 
 export type Durability = 'flush' | 'no-flush';
 
@@ -132,16 +133,20 @@ export class Store {
         const ctx = new StructContext(rvm, segment, heap);
         ctx.current = tx;
         const catalog = Catalog.create(ctx);
+        writeStoreFormat(ctx);
         tx.commit();
         ctx.current = null;
         return new Store(rvm, segment, ctx, catalog, durability);
       }
       const heap = Heap.open(rvm, segment, { sizeMax: heapSizeMax });
       const ctx = new StructContext(rvm, segment, heap);
+      // Before anything else is read: a store in a newer format is refused, not misread.
+      const version = checkStoreFormat(ctx, dir);
       const catalog = Catalog.open(ctx);
       if (catalog === null) {
         throw new StructError('STRUCT_CORRUPT', `The data segment of ${dir} holds a heap without a catalog root; it was not written by a Store. Open it with Heap.open instead.`, { dir });
       }
+      if (version === 0) addStoreFormat(rvm, ctx);
       return new Store(rvm, segment, ctx, catalog, durability);
     } catch (e) {
       rvm.close();
@@ -313,7 +318,7 @@ export class Store {
   }
 
   /**
-   * Checks everything: the heap, the catalog, every collection, and that the
+   * Checks everything: the heap, the format block, the catalog, every collection, and that the
    * heap's allocated blocks are exactly the ones the collections own (no
    * block leaked, none shared). Throws the first violation (STRUCT_CORRUPT,
    * HEAP_CORRUPT).
@@ -323,6 +328,7 @@ export class Store {
     const heap = this.ctx.heap;
     heap.verify();
     let owned = this.catalog.tree.stats().blockSize;
+    if (checkStoreFormat(this.ctx, this.rvm.dir) !== 0) owned += heap.usableSize(heap.getRoot(STORE_FORMAT_ROOT));
     const table = heap.getRoot(STRUCTURES_ROOT);
     if (table !== 0) {
       // The value structure table of the segment's record codec (core/record-codec.ts).
@@ -390,6 +396,27 @@ export class Store {
     this.handles.delete(name);
   }
 
+}
+
+/**
+ * Gives a store made before the format block existed its block (version 1,
+ * the format it is in), in a transaction of its own. A heap with no root or
+ * no space left keeps the store as it is: it opens all the same.
+ */
+function addStoreFormat(rvm: Rvm, ctx: StructContext): void {
+  const tx = rvm.begin();
+  ctx.current = tx;
+  try {
+    writeStoreFormat(ctx);
+    tx.commit();
+  } catch (e) {
+    if (tx.open) tx.abort();
+    const code = (e as { code?: unknown }).code;
+    if (code !== 'ROOTS_FULL' && code !== 'OUT_OF_SPACE') throw e;
+  } finally {
+    ctx.current = null;
+    ctx.generation++;
+  }
 }
 
 function kindFor(kind: string): CollectionKind<unknown, unknown> {

@@ -27,6 +27,8 @@ export type StructErrorCode =
   | 'INVALID_ARGUMENT'
   /** The structure's bytes violate its invariants (reported by verify or met while reading). */
   | 'STRUCT_CORRUPT'
+  /** The store was written in a format version this library does not read (store/store-format.ts). */
+  | 'FORMAT_UNSUPPORTED'
   /**
    * A nested store.transaction(fn) threw and its error was caught inside the
    * outer one; RVM cannot undo part of a transaction, so the whole one was
