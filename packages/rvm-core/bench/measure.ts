@@ -10,17 +10,18 @@ import { join } from 'node:path';
 export const QUICK = process.env.BENCH_QUICK === '1';
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 5));
 
+/** The rate (ops/s) of one run of `round`, which returns its operation count. */
+export function rateOfOneRound(round: () => number): number {
+  const start = process.hrtime.bigint();
+  const ops = round();
+  return ops / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
 /** Runs `round` ROUNDS times; each returns the operation count it did; returns the median ops/s. */
 export function medianRate(round: () => number): number {
   const rates: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint();
-    const ops = round();
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    rates.push(ops / seconds);
-  }
-  rates.sort((a, b) => a - b);
-  return rates[rates.length >> 1]!;
+  for (let r = 0; r < ROUNDS; r++) rates.push(rateOfOneRound(round));
+  return median(rates);
 }
 
 /** The median of `xs` (sorts it). */
@@ -39,17 +40,6 @@ export function mean(xs: number[]): number {
 export function percentile(xs: number[], p: number): number {
   xs.sort((a, b) => a - b);
   return xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? Number.NaN;
-}
-
-export async function medianRateAsync(round: () => Promise<number>): Promise<number> {
-  const rates: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint();
-    const ops = await round();
-    rates.push(ops / (Number(process.hrtime.bigint() - start) / 1e9));
-  }
-  rates.sort((a, b) => a - b);
-  return rates[rates.length >> 1]!;
 }
 
 export async function withTempDirAsync<T>(body: (dir: string) => Promise<T>): Promise<T> {

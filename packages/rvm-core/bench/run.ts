@@ -13,18 +13,11 @@ import { closeSync, fdatasync, fdatasyncSync, openSync, writeSync } from 'node:f
 import { join } from 'node:path';
 import { NodeStorage, Rvm, type FileHandle, type Segment } from '../src/index.js';
 import { GroupFloor } from './group-floor.js';
-import { mean, median, medianRate, percentile, printRows, QUICK, ROUNDS, type Row, withTempDir, withTempDirAsync } from './measure.js';
+import { mean, median, medianRate, percentile, printRows, QUICK, rateOfOneRound, ROUNDS, type Row, withTempDir, withTempDirAsync } from './measure.js';
 import { bareCopyLoop, commitLoop, primeLog, RECORD_SIZE, SEGMENT_SIZE } from './loops.js';
 
 const SYNC_OPS = QUICK ? 500 : 3000;
 const NO_FLUSH_OPS = QUICK ? 200_000 : 1_000_000;
-
-/** The rate (ops/s) of one run of `round`, which returns its operation count. */
-function rateOfOneRound(round: () => number): number {
-  const start = process.hrtime.bigint();
-  const ops = round();
-  return ops / (Number(process.hrtime.bigint() - start) / 1e9);
-}
 
 /**
  * One round of the raw loop: SYNC_OPS x (write + fdatasync) of one record,
@@ -40,14 +33,15 @@ function rawFdatasyncRound(dir: string, preallocated: boolean): number {
     writeSync(fd, Buffer.alloc(SYNC_OPS * record.length), 0, SYNC_OPS * record.length, 0);
     fdatasyncSync(fd);
   }
-  const start = process.hrtime.bigint();
-  let pos = 0;
-  for (let i = 0; i < SYNC_OPS; i++) {
-    writeSync(fd, record, 0, record.length, pos);
-    pos += record.length;
-    fdatasyncSync(fd);
-  }
-  const rate = SYNC_OPS / (Number(process.hrtime.bigint() - start) / 1e9);
+  const rate = rateOfOneRound(() => {
+    let pos = 0;
+    for (let i = 0; i < SYNC_OPS; i++) {
+      writeSync(fd, record, 0, record.length, pos);
+      pos += record.length;
+      fdatasyncSync(fd);
+    }
+    return SYNC_OPS;
+  });
   closeSync(fd);
   return rate;
 }
@@ -113,7 +107,6 @@ function recoveryAndTruncation(dir: string): { recoveryMBs: number; truncationMB
     truncationRates.push(bytes / 1e6 / (Number(process.hrtime.bigint() - t0) / 1e9));
     rvm.close();
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
   return { recoveryMBs: median(recoveryRates), truncationMBs: median(truncationRates), logMB: logBytes / 1e6 };
 }
 

@@ -202,6 +202,20 @@ export class CellList {
     image[slot + 3] = hint;
   }
 
+  /**
+   * Writes into `image` the header fields of a node holding cells [from, to)
+   * with prefix size p: the prefix size and bytes, the count, `cellsStart`,
+   * and garbage zero (kind, child0 and magic are the caller's).
+   */
+  writeHeaderFields(image: Buffer, from: number, to: number, p: number, cellsStart: number): void {
+    image[NODE_PREFIX_SIZE] = p;
+    image.writeUInt16LE(to - from, NODE_COUNT);
+    image.writeUInt16LE(cellsStart, NODE_CELLS_START);
+    image.writeUInt16LE(0, NODE_GARBAGE);
+    image.fill(0, NODE_PREFIX, NODE_PREFIX + PREFIX_SIZE_MAX);
+    if (to > from) copyRange(this.sources[from]!, this.keyStart(from), this.keyStart(from) + p, image, NODE_PREFIX);
+  }
+
   /** Bytes the cells [from, to) take in a node, with their slots. */
   spaceOf(from: number, to: number): number {
     let total = 0;
@@ -230,18 +244,9 @@ export function composeNode(image: Buffer, nodeSize: number, kind: number, child
     list.writeSlot(image, i - from, i, cellsStart, p);
   }
   image[NODE_KIND] = kind;
-  image[NODE_PREFIX_SIZE] = p;
-  image.writeUInt16LE(count, NODE_COUNT);
-  image.writeUInt16LE(cellsStart, NODE_CELLS_START);
-  image.writeUInt16LE(0, NODE_GARBAGE);
   image.writeUInt32LE(kind === NODE_BRANCH ? child0 : 0, NODE_CHILD0);
   image.writeUInt16LE(NODE_MAGIC, NODE_MAGIC_FIELD);
   image.writeUInt16LE(0, NODE_MAGIC_FIELD + 2);
-  image.fill(0, NODE_PREFIX, NODE_PREFIX + PREFIX_SIZE_MAX);
-  if (count > 0) {
-    const first = list.sources[from]!;
-    const firstStart = list.keyStart(from);
-    copyRange(first, firstStart, firstStart + p, image, NODE_PREFIX);
-  }
+  list.writeHeaderFields(image, from, to, p, cellsStart);
   return cellsStart;
 }

@@ -17,8 +17,8 @@
 import { copyRange } from '../core/copy.js';
 import { assert } from '../core/invariant.js';
 import {
-  CELL_HEADER_SIZE, HEIGHT_MAX, NODE_BRANCH, NODE_CELLS_START, NODE_COUNT, NODE_GARBAGE, NODE_HEADER_SIZE, NODE_LEAF, NODE_PREFIX,
-  NODE_PREFIX_SIZE, NODE_SIZE_MAX, PREFIX_SIZE_MAX, SLOT_SIZE, TREE_HEIGHT, TREE_ROOT,
+  CELL_HEADER_SIZE, HEIGHT_MAX, NODE_BRANCH, NODE_CELLS_START, NODE_COUNT, NODE_GARBAGE, NODE_HEADER_SIZE, NODE_LEAF, NODE_PREFIX_SIZE,
+  NODE_SIZE_MAX, SLOT_SIZE, TREE_HEIGHT, TREE_ROOT,
 } from './format.js';
 import {
   branchCellSize, cellChild, CellList, cellKeySize, commonPrefixSize, composeNode, hintOf, isLeaf, leafCellSize, nodeCellsStart,
@@ -373,12 +373,7 @@ function rewriteInPlace(tree: TreeCore, node: number, list: CellList, from: numb
   assert(slotsEnd <= cellsStart, 'the cells of a rewritten node fit below its slots');
   // 3. The header: the node's own, with the new count, cellsStart, prefix and no garbage.
   copyRange(bytes, node, node + NODE_HEADER_SIZE, image, 0);
-  image[NODE_PREFIX_SIZE] = p;
-  image.writeUInt16LE(count, NODE_COUNT);
-  image.writeUInt16LE(cellsStart, NODE_CELLS_START);
-  image.writeUInt16LE(0, NODE_GARBAGE);
-  image.fill(0, NODE_PREFIX, NODE_PREFIX + PREFIX_SIZE_MAX);
-  if (count > 0) copyRange(list.sources[from]!, list.keyStart(from), list.keyStart(from) + p, image, NODE_PREFIX);
+  list.writeHeaderFields(image, from, to, p, cellsStart);
   // 4. Moved cells first: the header and slots are compared with the node as it still is.
   if (cellsStart < top) ctx.writeBytes(node + cellsStart, image, cellsStart, top);
   ctx.writeBytesChanged(node, image, 0, slotsEnd);
