@@ -119,7 +119,8 @@ const GROUP_SYNCS_PER_BLOCK = 100;
  * to 0.99, p10 0.61 and p90 0.92, so the median of 40 pairs moved by several
  * hundredths between runs (0.72-0.84 in 14 runs that day), which made the
  * verdict near the target a coin toss. 160 pairs (~15 s) gave 0.78-0.84 in 8
- * runs, median 0.815, and the two halves of a run within 0.03 of each other.
+ * runs, median 0.815, and the two halves of a run within 0.03 of each other;
+ * with settle() before each block, 0.83-0.86 in 8 runs.
  */
 const GROUP_PAIRS = QUICK ? 15 : 160;
 
@@ -171,6 +172,25 @@ function rawGroupBlock(fd: number, batch: Buffer, gaps: number[], syncTimes: num
 }
 
 let latencyCount = 0;
+
+/**
+ * What every group-commit block starts from (untimed): one synchronous
+ * write + fdatasync of a scratch page from the main thread. On these 2-vCPU
+ * VMs the disk's interrupts arrive on one CPU (/proc/interrupts), and a
+ * cycle's fdatasync takes ~150 us at the median while the main thread runs on
+ * that CPU and ~200 us while it runs on the other; the scheduler keeps either
+ * placement for tens of ms, so from one block into the next. Without a common
+ * start, the raw and floor blocks began after a truncation's synchronous
+ * syncs and RVM's block in whatever placement the raw block ended with: in
+ * three runs (2026-11-22) 28-45 % of RVM's syncs were slow (> 185 us)
+ * against 17-26 % of the raw loop's, while in long runs of one subject each
+ * (8,000 syncs over a log already grown) both had 32-47 %. With this step
+ * the shares were 26-69 % against 15-65 %, close within each run.
+ */
+function settle(fd: number, page: Buffer): void {
+  writeSync(fd, page, 0, page.length, 0);
+  fdatasyncSync(fd);
+}
 
 /**
  * COMMITTERS concurrent async committers of one 128-byte range each,
@@ -268,18 +288,23 @@ async function groupCommit(dir: string): Promise<Row[]> {
   const toJsRatios: number[] = [];
   let syncs = 0;
   let commits = 0;
+  const settleFd = openSync(join(dir, 'settle'), 'w');
+  const settlePage = Buffer.alloc(4096, 1);
   for (let pair = 0; pair < GROUP_PAIRS; pair++) {
+    settle(settleFd, settlePage);
     const raw = await rawGroupBlock(fd, batch, rawGaps, rawSyncTimes);
     storage.blockStarted();
     const before = rvm.query().counters;
+    settle(settleFd, settlePage);
     const group = await groupCommitBlock(rvm, seg, null);
     const after = rvm.query().counters;
     syncs += after.groupSyncs - before.groupSyncs;
     commits += after.asyncCommits - before.asyncCommits;
     rvm.truncate();
     // The floor runs after RVM's block, so that the verdict's pairs stay as they were (raw
-    // loop, then RVM). Run between them, it lowered RVM's ratio in some runs (0.69-0.80 in 5
-    // runs, against 0.77-0.81 without it, alternating).
+    // loop, then RVM). Run between them, before settle() existed, it lowered RVM's ratio in
+    // some runs (0.69-0.80 in 5 runs, against 0.77-0.81 without it, alternating).
+    settle(settleFd, settlePage);
     const js = await floorBlock(floor);
     raws.push(raw);
     jss.push(js);
@@ -291,11 +316,13 @@ async function groupCommit(dir: string): Promise<Row[]> {
     const gapCount = storage.gaps.length;
     const syncTimeCount = storage.syncTimes.length;
     storage.blockStarted();
+    settle(settleFd, settlePage);
     await groupCommitBlock(rvm, seg, latencies);
     rvm.truncate();
     storage.gaps.length = gapCount;
     storage.syncTimes.length = syncTimeCount;
   }
+  closeSync(settleFd);
   closeSync(fd);
   rvm.unmap(seg);
   rvm.close();
