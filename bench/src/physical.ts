@@ -106,25 +106,39 @@ export function physicalWorkloads(config: BenchConfig): Workload[] {
  * Writes of `writeSize` bytes at consecutive offsets, each followed by fdatasync. Appending
  * grows the file, so each fdatasync also commits the new size (on ext4 a journal commit);
  * with `preallocateSize` > 0 the blocks exist (written and fsynced) beforehand, so only data
- * goes to the device.
+ * goes to the device. `syncOn`: 'main' calls fdatasyncSync; 'thread-pool' calls fs.fdatasync and
+ * awaits it, as an asynchronous commit must (the main thread cannot wait in the kernel without
+ * stopping the event loop), which costs a hand-off to a libuv thread and back per sync.
  */
-export async function prepareSmallWrites(dir: string, writeSize: number, preallocateSize: number): Promise<Prepared> {
+export async function prepareSmallWrites(dir: string, writeSize: number, preallocateSize: number, syncOn: 'main' | 'thread-pool' = 'main'): Promise<Prepared> {
   const file = path.join(dir, 'log');
   const fd = fs.openSync(file, 'w+');
   if (preallocateSize > 0) fillFile(fd, preallocateSize);
   const record = Buffer.alloc(writeSize, 0x42);
   let position = 0;
+  const write = (opIndex: number): void => {
+    record.writeUInt32LE(opIndex, 0);
+    const written = fs.writeSync(fd, record, 0, writeSize, position);
+    assert(written === writeSize, 'a small write is never short');
+    position += writeSize;
+  };
   return {
-    step: {
-      kind: 'sync',
-      run: (opIndex) => {
-        record.writeUInt32LE(opIndex, 0);
-        const written = fs.writeSync(fd, record, 0, writeSize, position);
-        assert(written === writeSize, 'a small write is never short');
-        fs.fdatasyncSync(fd);
-        position += writeSize;
-      },
-    },
+    step:
+      syncOn === 'main'
+        ? {
+            kind: 'sync',
+            run: (opIndex) => {
+              write(opIndex);
+              fs.fdatasyncSync(fd);
+            },
+          }
+        : {
+            kind: 'async',
+            run: (opIndex) => {
+              write(opIndex);
+              return new Promise<void>((resolve, reject) => fs.fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
+            },
+          },
     verify: (stepCountTotal) => {
       assert(position === stepCountTotal * writeSize, 'every write advanced the position');
       const last = Buffer.alloc(4);
