@@ -185,7 +185,10 @@ let latencyCount = 0;
  * three runs (2026-11-22) 28-45 % of RVM's syncs were slow (> 185 us)
  * against 17-26 % of the raw loop's, while in long runs of one subject each
  * (8,000 syncs over a log already grown) both had 32-47 %. With this step
- * the shares were 26-69 % against 15-65 %, close within each run.
+ * the shares were closer within each run (RVM 26-69 %, raw 15-65 %). Nor
+ * does it flatter RVM: blocks of 1,000 syncs in alternating order, without
+ * it, gave RVM 0.87-0.95x raw (median of 12 pairs, 3 runs), above the
+ * 0.83-0.86 of the verdict with it.
  */
 function settle(fd: number, page: Buffer): void {
   writeSync(fd, page, 0, page.length, 0);
