@@ -117,7 +117,7 @@ const GROUP_SYNCS_PER_BLOCK = 100;
  * Rounds of (raw block, RVM block, JS floor block). One pair's ratio is noisy
  * on a shared VM: in one run of 40 pairs (2026-11-22) they spread from 0.51
  * to 0.99, p10 0.61 and p90 0.92, so the median of 40 pairs moved by several
- * hundredths between runs (0.72-0.84 in 14 runs that day), which made the
+ * hundredths between runs (0.72-0.83 in 14 runs that day), which made the
  * verdict near the target a coin toss. 160 pairs (~15 s) gave 0.78-0.84 in 8
  * runs, median 0.815, and the two halves of a run within 0.03 of each other;
  * with settle() before each block, 0.83-0.86 in 8 runs.
